@@ -1,0 +1,5 @@
+export * from "./auth";
+export * from "./buyers";
+export * from "./providers";
+export * from "./requests";
+export * from "./ledger";

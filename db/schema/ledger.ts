@@ -1,0 +1,48 @@
+import { bigint, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { organizations } from "./auth";
+
+/**
+ * Double-entry ledger (DESIGN §6). Every journal entry's lines sum to zero; balances are sums of lines.
+ * Sign convention: a positive amount increases what the account's holder has.
+ */
+export const LEDGER_ACCOUNTS = ["buyer_balance", "provider_earnings", "platform_revenue", "test_credit_grants", "stripe_clearing"] as const;
+export type LedgerAccount = (typeof LEDGER_ACCOUNTS)[number];
+
+export const journalEntries = pgTable("journal_entries", {
+  id: text("id").primaryKey(),
+  /** request_settlement | test_credit_grant */
+  kind: text("kind").notNull(),
+  /** Makes every posting exactly-once: a retried settlement or grant collides here. */
+  idempotencyKey: text("idempotency_key").notNull().unique(),
+  requestId: text("request_id"),
+  memo: text("memo"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const ledgerLines = pgTable(
+  "ledger_lines",
+  {
+    id: text("id").primaryKey(),
+    journalEntryId: text("journal_entry_id").notNull().references(() => journalEntries.id),
+    account: text("account").$type<LedgerAccount>().notNull(),
+    organizationId: text("organization_id").references(() => organizations.id),
+    amountNanos: bigint("amount_nanos", { mode: "bigint" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("ledger_lines_account_org_idx").on(t.account, t.organizationId), index("ledger_lines_entry_idx").on(t.journalEntryId)],
+);
+
+/** Funds held for in-flight requests so concurrent requests cannot overspend a balance. */
+export const reservations = pgTable(
+  "reservations",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id),
+    requestId: text("request_id").notNull().unique(),
+    amountNanos: bigint("amount_nanos", { mode: "bigint" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** A crashed gateway's holds lapse on their own. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("reservations_org_idx").on(t.organizationId)],
+);

@@ -1,0 +1,65 @@
+import { bigint, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import type { HardwareReport } from "../../lib/wire/agent";
+import { organizations } from "./auth";
+
+/** Long-lived credential an agent uses to register machines for its organization. */
+export const agentTokens = pgTable(
+  "agent_tokens",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenPrefix: text("token_prefix").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("agent_tokens_prefix_idx").on(t.tokenPrefix)],
+);
+
+export const machines = pgTable(
+  "machines",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    agentTokenId: text("agent_token_id").notNull().references(() => agentTokens.id),
+    name: text("name").notNull(),
+    hardwareClass: text("hardware_class").notNull(),
+    hardware: jsonb("hardware").$type<HardwareReport>().notNull(),
+    agentVersion: text("agent_version").notNull(),
+    endpointUrl: text("endpoint_url").notNull(),
+    /** Signs gateway → agent requests; rotated on every registration. */
+    secret: text("secret").notNull(),
+    /** online | draining | offline */
+    status: text("status").notNull(),
+    lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }).notNull(),
+    registeredAt: timestamp("registered_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("machines_org_name_uq").on(t.organizationId, t.name)],
+);
+
+/** One model served by one machine, with its ask per slot-second and the agent's claimed speed. */
+export const offers = pgTable(
+  "offers",
+  {
+    id: text("id").primaryKey(),
+    machineId: text("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
+    organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
+    modelId: text("model_id").notNull(),
+    hardwareClass: text("hardware_class").notNull(),
+    slots: integer("slots").notNull(),
+    activeSlots: integer("active_slots").notNull().default(0),
+    askNanosPerSecond: bigint("ask_nanos_per_second", { mode: "bigint" }).notNull(),
+    engine: text("engine").notNull(),
+    engineVersion: text("engine_version").notNull(),
+    contextSize: integer("context_size").notNull(),
+    claimedDecodeTokensPerSecond: doublePrecision("claimed_decode_tokens_per_second").notNull(),
+    claimedPrefillTokensPerSecond: doublePrecision("claimed_prefill_tokens_per_second").notNull(),
+    claimedTtftMs: doublePrecision("claimed_ttft_ms").notNull(),
+    /** live | withdrawn */
+    status: text("status").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("offers_machine_model_uq").on(t.machineId, t.modelId), index("offers_model_idx").on(t.modelId)],
+);

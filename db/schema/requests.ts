@@ -1,0 +1,34 @@
+import { bigint, boolean, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { organizations } from "./auth";
+import { apiKeys } from "./buyers";
+
+/** One row per buyer request that reached dispatch: what ran where, for how long, at what locked price. */
+export const requests = pgTable(
+  "requests",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id),
+    apiKeyId: text("api_key_id").notNull().references(() => apiKeys.id),
+    offerId: text("offer_id").notNull(),
+    machineId: text("machine_id").notNull(),
+    providerOrganizationId: text("provider_organization_id").notNull(),
+    modelId: text("model_id").notNull(),
+    hardwareClass: text("hardware_class").notNull(),
+    endpoint: text("endpoint").notNull(),
+    stream: boolean("stream").notNull(),
+    /** completed | failed | aborted */
+    status: text("status").notNull(),
+    errorCode: text("error_code"),
+    priceNanosPerSecond: bigint("price_nanos_per_second", { mode: "bigint" }).notNull(),
+    computeMs: integer("compute_ms").notNull(),
+    ttftMs: integer("ttft_ms"),
+    promptTokens: integer("prompt_tokens").notNull(),
+    completionTokens: integer("completion_tokens").notNull(),
+    costNanos: bigint("cost_nanos", { mode: "bigint" }).notNull(),
+    providerEarningsNanos: bigint("provider_earnings_nanos", { mode: "bigint" }).notNull(),
+    platformFeeNanos: bigint("platform_fee_nanos", { mode: "bigint" }).notNull(),
+    dispatchedAt: timestamp("dispatched_at", { withTimezone: true }).notNull(),
+    completedAt: timestamp("completed_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("requests_org_dispatched_idx").on(t.organizationId, t.dispatchedAt), index("requests_offer_idx").on(t.offerId)],
+);
