@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   reservation: "rsv",
   organization: "org",
   user: "usr",
+  member: "mem",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

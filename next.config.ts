@@ -1,0 +1,10 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  // PGlite finds its wasm through import.meta.url, which bundling breaks; the others are native or heavy.
+  serverExternalPackages: ["@electric-sql/pglite", "node-llama-cpp", "pg", "pg-boss"],
+  typedRoutes: false,
+  poweredByHeader: false,
+};
+
+export default config;

@@ -1,0 +1,60 @@
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { createAccessControl } from "better-auth/plugins/access";
+import { defaultStatements, adminAc, memberAc } from "better-auth/plugins/organization/access";
+import { organization } from "better-auth/plugins";
+import { asc, eq } from "drizzle-orm";
+import { newId } from "../../lib/ids";
+import * as schema from "../../db/schema";
+import type { Db } from "../../db/client";
+import { createOrganizationForUser } from "./create-organization";
+
+const ac = createAccessControl(defaultStatements);
+const orgRoles = {
+  admin: ac.newRole({ ...adminAc.statements, organization: ["update", "delete"] }),
+  buyer: ac.newRole(memberAc.statements),
+  provider: ac.newRole(memberAc.statements),
+  finance: ac.newRole(memberAc.statements),
+};
+
+export type AuthDeps = { db: Db; secret: string; baseUrl: string; testCreditNanos: bigint };
+
+/** better-auth with email + password and organizations; every new user gets an organization they administer. */
+export function createAuth(deps: AuthDeps) {
+  return betterAuth({
+    secret: deps.secret,
+    baseURL: deps.baseUrl,
+    basePath: "/api/auth",
+    trustedOrigins: [deps.baseUrl, "http://localhost:*", "http://127.0.0.1:*"],
+    database: drizzleAdapter(deps.db, { provider: "pg", schema, usePlural: true }),
+    emailAndPassword: { enabled: true, minPasswordLength: 8, autoSignIn: true },
+    advanced: {
+      database: { generateId: ({ model }) => (model === "user" ? newId("user") : model === "organization" ? newId("organization") : false) },
+    },
+    plugins: [organization({ ac, roles: orgRoles, creatorRole: "admin", allowUserToCreateOrganization: true })],
+    databaseHooks: {
+      user: {
+        create: {
+          after: async (user) => {
+            await createOrganizationForUser(deps.db, { userId: user.id, name: `${user.name}'s organization`, roles: "admin", testCreditNanos: deps.testCreditNanos });
+          },
+        },
+      },
+      session: {
+        create: {
+          before: async (session) => {
+            const [first] = await deps.db
+              .select({ organizationId: schema.members.organizationId })
+              .from(schema.members)
+              .where(eq(schema.members.userId, session.userId))
+              .orderBy(asc(schema.members.createdAt))
+              .limit(1);
+            return { data: { ...session, activeOrganizationId: first?.organizationId ?? null } };
+          },
+        },
+      },
+    },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;

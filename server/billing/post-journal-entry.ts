@@ -1,0 +1,31 @@
+import { newId } from "../../lib/ids";
+import type { Queryable } from "../../db/client";
+import { journalEntries, ledgerLines, type LedgerAccount } from "../../db/schema";
+
+export type JournalLine = { account: LedgerAccount; organizationId: string | null; amount_nanos: bigint };
+
+/**
+ * Posts one balanced journal entry exactly once: a second call with the same idempotency key
+ * posts nothing and returns `posted: false`. Call inside the transaction that owns the business change.
+ */
+export async function postJournalEntry(
+  q: Queryable,
+  input: { kind: string; idempotencyKey: string; requestId?: string; memo?: string; lines: JournalLine[]; at: Date },
+): Promise<{ posted: boolean; journalEntryId: string | null }> {
+  const sum = input.lines.reduce((s, l) => s + l.amount_nanos, 0n);
+  if (sum !== 0n) throw new Error(`journal entry ${input.idempotencyKey} does not balance: lines sum to ${sum}`);
+  const id = newId("journalEntry");
+  const inserted = await q
+    .insert(journalEntries)
+    .values({ id, kind: input.kind, idempotencyKey: input.idempotencyKey, requestId: input.requestId ?? null, memo: input.memo ?? null, createdAt: input.at })
+    .onConflictDoNothing({ target: journalEntries.idempotencyKey })
+    .returning({ id: journalEntries.id });
+  if (inserted.length === 0) return { posted: false, journalEntryId: null };
+  const lines = input.lines.filter((l) => l.amount_nanos !== 0n);
+  if (lines.length > 0) {
+    await q.insert(ledgerLines).values(
+      lines.map((l) => ({ id: newId("ledgerLine"), journalEntryId: id, account: l.account, organizationId: l.organizationId, amountNanos: l.amount_nanos, createdAt: input.at })),
+    );
+  }
+  return { posted: true, journalEntryId: id };
+}

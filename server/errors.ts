@@ -1,0 +1,24 @@
+/** Typed service errors. Each surface maps them once: server/gateway/openai-errors.ts and server/trpc/init.ts. */
+export const SERVICE_ERROR_CODES = [
+  "invalid_input",
+  "unauthenticated",
+  "forbidden",
+  "not_found",
+  "model_not_found",
+  "insufficient_balance",
+  "no_provider_available",
+  "upstream_error",
+  "conflict",
+] as const;
+export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
+
+export class ServiceError extends Error {
+  constructor(
+    readonly code: ServiceErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "ServiceError";
+  }
+}
