@@ -1,0 +1,23 @@
+/** A machine is live while its heartbeats are fresh; agents heartbeat every HEARTBEAT_INTERVAL_MS. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+export const HEARTBEAT_STALE_AFTER_MS = 10_000;
+
+export type OfferGateReason = "machine_offline" | "machine_draining" | "heartbeat_stale" | "offer_withdrawn" | "no_free_slot";
+
+/** Why an offer cannot take traffic right now; empty means it can. Providers see these names. */
+export function offerGateReasons(input: {
+  machineStatus: string;
+  lastHeartbeatAt: Date;
+  offerStatus: string;
+  slots: number;
+  activeSlots: number;
+  now: Date;
+}): OfferGateReason[] {
+  const reasons: OfferGateReason[] = [];
+  if (input.machineStatus === "offline") reasons.push("machine_offline");
+  if (input.machineStatus === "draining") reasons.push("machine_draining");
+  if (input.now.getTime() - input.lastHeartbeatAt.getTime() > HEARTBEAT_STALE_AFTER_MS) reasons.push("heartbeat_stale");
+  if (input.offerStatus !== "live") reasons.push("offer_withdrawn");
+  if (input.activeSlots >= input.slots) reasons.push("no_free_slot");
+  return reasons;
+}
