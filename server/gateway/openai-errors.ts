@@ -27,7 +27,8 @@ export function toOpenAIError(err: unknown): { status: number; body: OpenAIError
   if (err instanceof ServiceError) {
     const m = MAPPING[err.code];
     const param = typeof err.details?.param === "string" ? err.details.param : null;
-    return { status: m.status, body: { error: { message: err.message, type: m.type, param, code: OPENAI_CODES[err.code] ?? err.code } } };
+    const code = typeof err.details?.code === "string" ? err.details.code : (OPENAI_CODES[err.code] ?? err.code);
+    return { status: m.status, body: { error: { message: err.message, type: m.type, param, code } } };
   }
   return { status: 500, body: { error: { message: "Internal server error", type: "server_error", param: null, code: "internal_error" } } };
 }

@@ -36,7 +36,7 @@ describe("chooseOffer", () => {
         ask_nanos_per_second: fc.bigInt({ min: 0n, max: 10_000_000n }),
         slots: fc.integer({ min: 1, max: 8 }),
         inflight: fc.integer({ min: 0, max: 40 }),
-        gateReasons: fc.oneof(fc.constant([] as string[]), fc.constant(["heartbeat_stale"])),
+        gateReasons: fc.oneof(fc.constant([] as string[]), fc.constant<string[]>(["heartbeat_stale"])),
       }),
       { maxLength: 30 },
     );

@@ -1,0 +1,16 @@
+import type { ReactNode } from "react";
+import { TopNav } from "@/components/nav/top-nav";
+import { requireViewer } from "../_lib/viewer";
+
+// Every page under here needs a session: checked on the server before anything renders.
+export const dynamic = "force-dynamic";
+
+export default async function SignedInLayout({ children }: { children: ReactNode }) {
+  const viewer = await requireViewer();
+  return (
+    <>
+      <TopNav organizationName={viewer.organization?.name ?? null} userEmail={viewer.user.email} />
+      <main className="mx-auto max-w-6xl space-y-6 px-4 py-8">{children}</main>
+    </>
+  );
+}

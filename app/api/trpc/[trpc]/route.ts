@@ -1,0 +1,19 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { createTRPCContext } from "@/server/trpc/init";
+import { appRouter } from "@/server/trpc/root";
+
+function handler(req: Request) {
+  return fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req,
+    router: appRouter,
+    createContext: () => createTRPCContext({ headers: req.headers }),
+    onError({ error, path }) {
+      // Expected failures (auth, validation, service errors) are the client's business; log only the unexpected.
+      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[trpc] ${path ?? "<no path>"}:`, error.cause ?? error);
+    },
+  });
+}
+
+export { handler as GET, handler as POST };
+export const dynamic = "force-dynamic";

@@ -1,0 +1,33 @@
+"use client";
+
+import clsx from "clsx";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+const LINKS = [
+  { href: "/dashboard", label: "Overview" },
+  { href: "/dashboard/keys", label: "API keys" },
+  { href: "/dashboard/provider", label: "Provider" },
+  { href: "/market", label: "Market" },
+] as const;
+
+export function NavLinks() {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Main" className="flex flex-wrap gap-1">
+      {LINKS.map((link) => {
+        const active = pathname === link.href;
+        return (
+          <Link
+            key={link.href}
+            href={link.href}
+            aria-current={active ? "page" : undefined}
+            className={clsx("rounded-md px-3 py-1.5 text-sm font-medium", active ? "bg-slate-900 text-white" : "text-slate-700 hover:bg-slate-100")}
+          >
+            {link.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

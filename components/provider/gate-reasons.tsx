@@ -1,0 +1,31 @@
+import type { OfferGateReason } from "@/server/providers/liveness";
+import { Badge } from "../ui/badge";
+
+/** What each gate means to a provider, and what to do about it. */
+const GATE_TEXT: Record<OfferGateReason, string> = {
+  machine_offline: "Machine is offline: start the agent.",
+  machine_draining: "Machine is draining: it finishes current requests and takes no new ones.",
+  heartbeat_stale: "No heartbeat for over 10 s: is the agent running and able to reach the server?",
+  offer_withdrawn: "Offer withdrawn by the agent.",
+  no_free_slot: "All slots busy right now (full, not broken).",
+};
+
+export function GateReasons({ reasons }: { reasons: OfferGateReason[] }) {
+  if (reasons.length === 0) {
+    return (
+      <Badge tone="green" data-testid="gate-reasons" data-gate-reasons="">
+        serving
+      </Badge>
+    );
+  }
+  return (
+    <ul className="space-y-1" data-testid="gate-reasons" data-gate-reasons={reasons.join(",")}>
+      {reasons.map((reason) => (
+        <li key={reason} className="flex flex-wrap items-center gap-2">
+          <Badge tone={reason === "no_free_slot" ? "amber" : "red"}>{reason}</Badge>
+          <span className="text-xs text-slate-600">{GATE_TEXT[reason]}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}

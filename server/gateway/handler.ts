@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ServiceError } from "../errors";
+import type { GatewayDeps } from "./deps";
+import { listModels } from "./list-models";
+import { sendOpenAIError } from "./openai-errors";
+import { proxyCompletion } from "./proxy-completion";
+
+/** The /v1 surface. Plain node:http: no Next.js pipeline on the hot path (DESIGN §2). */
+export function createGatewayHandler(deps: GatewayDeps) {
+  return async function handleGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
+    try {
+      if (req.method === "OPTIONS") return void res.writeHead(204, corsHeaders()).end();
+      if (path === "/v1/models" && req.method === "GET") {
+        await deps.keys.resolve(req.headers.authorization);
+        return await listModels(deps, res);
+      }
+      if (path === "/v1/chat/completions" && req.method === "POST") return await proxyCompletion(deps, "chat.completions", req, res);
+      if (path === "/v1/completions" && req.method === "POST") return await proxyCompletion(deps, "completions", req, res);
+      throw new ServiceError("not_found", `Unknown request URL: ${req.method} ${path}. See the API reference for valid endpoints.`);
+    } catch (err) {
+      if (!(err instanceof ServiceError)) console.error("gateway error", err);
+      sendOpenAIError(res, err);
+    }
+  };
+}
+
+function corsHeaders() {
+  return { "access-control-allow-origin": "*", "access-control-allow-headers": "authorization, content-type", "access-control-allow-methods": "GET, POST, OPTIONS" };
+}

@@ -1,0 +1,39 @@
+import type { ServerResponse } from "node:http";
+import { offerGateReasons } from "../providers/liveness";
+import { listOfferedModels } from "../providers/list-routable-offers";
+import type { GatewayDeps } from "./deps";
+
+type Market = { hardware_class: string; spot_price_nanos_per_second: string; live_offers: number; slots: number; available_slots: number };
+
+/** OpenAI's model list, with each model's markets (hardware class, spot price, free slots) alongside. */
+export async function listModels(deps: GatewayDeps, res: ServerResponse): Promise<void> {
+  const rows = await listOfferedModels(deps.services.db);
+  const now = deps.services.now();
+  const models = new Map<string, { created: number; markets: Map<string, Market & { spot: bigint | null }> }>();
+  for (const r of rows) {
+    const model = models.get(r.modelId) ?? { created: Math.floor(r.createdAt.getTime() / 1000), markets: new Map() };
+    models.set(r.modelId, model);
+    const market = model.markets.get(r.hardwareClass) ?? { hardware_class: r.hardwareClass, spot_price_nanos_per_second: "", live_offers: 0, slots: 0, available_slots: 0, spot: null };
+    model.markets.set(r.hardwareClass, market);
+    const live = offerGateReasons({ machineStatus: r.machineStatus, lastHeartbeatAt: r.lastHeartbeatAt, offerStatus: r.offerStatus, slots: 1, activeSlots: 0, now }).length === 0;
+    if (!live) continue;
+    market.live_offers += 1;
+    market.slots += r.slots;
+    market.available_slots += Math.max(0, r.slots - r.activeSlots);
+    if (market.spot === null || r.ask_nanos_per_second < market.spot) market.spot = r.ask_nanos_per_second;
+  }
+  const data = [...models.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, m]) => ({
+      id,
+      object: "model" as const,
+      created: m.created,
+      owned_by: "spotlane",
+      spotlane: {
+        markets: [...m.markets.values()].map(({ spot, ...market }) => ({ ...market, spot_price_nanos_per_second: spot === null ? null : String(spot) })),
+      },
+    }));
+  const out = JSON.stringify({ object: "list", data });
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+  res.end(out);
+}

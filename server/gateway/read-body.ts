@@ -1,0 +1,32 @@
+import type { IncomingMessage } from "node:http";
+import { ServiceError } from "../errors";
+
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit_bytes = MAX_BODY_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit_bytes) throw new ServiceError("invalid_input", `Request body exceeds ${limit_bytes} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** JSON body validated by a zod schema; failures become 400s naming the offending parameter. */
+export function parseJsonBody<T>(raw: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ServiceError("invalid_input", "We could not parse the JSON body of your request. Send valid JSON with 'Content-Type: application/json'.");
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const param = issue.path.map(String).join(".");
+    throw new ServiceError("invalid_input", param ? `Invalid '${param}': ${issue.message}` : issue.message, { param: param || null });
+  }
+  return parsed.data;
+}

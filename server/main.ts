@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { openDatabase, type Database } from "../db/client";
+import { usdToNanos } from "../lib/money";
+import { AGENT_API_PREFIX } from "../lib/wire/agent";
+import { createAuth } from "./auth/auth";
+import type { ServiceContext } from "./context";
+import type { Env } from "./env";
+import { ApiKeyCache } from "./gateway/api-key-cache";
+import { createGatewayHandler } from "./gateway/handler";
+import { sendOpenAIError } from "./gateway/openai-errors";
+import { createAgentApiHandler } from "./providers/agent-api";
+import { ServiceError } from "./errors";
+import { setRuntime, type Runtime } from "./runtime";
+
+export type RunningServer = { url: string; port: number; runtime: Runtime; close(): Promise<void> };
+
+export type StartOptions = {
+  env: Env;
+  /** Serve the Next.js dashboard (needs `next build` unless dev). Off for gateway-only tests. */
+  web?: boolean;
+  dev?: boolean;
+  /** Project root (where .next and app/ live). */
+  dir?: string;
+  /** Use an already open database (tests); otherwise opened from env. */
+  database?: Database;
+};
+
+function authSecret(env: Env, dataDir: string): string {
+  if (env.BETTER_AUTH_SECRET) return env.BETTER_AUTH_SECRET;
+  const file = join(dataDir, "auth-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** One process, one port: /v1 gateway, /agent/v1 agent API, everything else Next.js (DESIGN §2). */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { env } = opts;
+  const dir = resolve(opts.dir ?? process.cwd());
+  const dataDir = resolve(dir, env.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const database = opts.database ?? (await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: join(dataDir, "pglite") }));
+
+  let ready: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const server = createServer((req, res) => {
+    if (ready) return ready(req, res);
+    sendOpenAIError(res, new ServiceError("no_provider_available", "Spotlane is starting; retry in a moment."));
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((ok, fail) => server.once("error", fail).listen(env.PORT, env.HOST, () => ok()));
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = env.PUBLIC_URL ?? `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${port}`;
+
+  const services: ServiceContext = {
+    db: database.db,
+    now: () => new Date(),
+    platform_fee_bps: env.PLATFORM_FEE_BPS,
+    test_credit_nanos: usdToNanos(env.TEST_CREDIT_USD),
+  };
+  const auth = createAuth({ db: database.db, secret: authSecret(env, dataDir), baseUrl, testCreditNanos: services.test_credit_nanos });
+  const runtime: Runtime = { env, baseUrl, database, auth, services };
+  setRuntime(runtime);
+
+  const gateway = createGatewayHandler({
+    services,
+    keys: new ApiKeyCache(database.db, () => Date.now()),
+    inflight: new Map(),
+    random: Math.random,
+    upstream_headers_timeout_ms: 30_000,
+  });
+  const agentApi = createAgentApiHandler(services);
+
+  let web: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
+  if (opts.web !== false) {
+    const { default: next } = await import("next");
+    const app = next({ dev: opts.dev ?? false, dir, hostname: env.HOST, port });
+    await app.prepare();
+    web = app.getRequestHandler();
+  }
+
+  ready = (req, res) => {
+    const url = req.url ?? "/";
+    if (url.startsWith("/v1/") || url === "/v1") return void gateway(req, res);
+    if (url.startsWith(AGENT_API_PREFIX + "/")) return void agentApi(req, res);
+    if (web) return void web(req, res);
+    sendOpenAIError(res, new ServiceError("not_found", `Not found: ${url}`));
+  };
+
+  return {
+    url: baseUrl,
+    port,
+    runtime,
+    async close() {
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+      setRuntime(undefined);
+      if (!opts.database) await database.close();
+    },
+  };
+}

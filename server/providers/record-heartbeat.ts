@@ -1,0 +1,33 @@
+import { and, eq } from "drizzle-orm";
+import type { HeartbeatRequest } from "../../lib/wire/agent";
+import { machines, offers } from "../../db/schema";
+import type { ServiceContext } from "../context";
+import { ServiceError } from "../errors";
+
+/** Marks the machine alive (or draining) and records each offer's slot load. */
+export async function recordHeartbeat(ctx: ServiceContext, input: { organizationId: string; heartbeat: HeartbeatRequest }): Promise<void> {
+  const now = ctx.now();
+  const { heartbeat } = input;
+  await ctx.db.transaction(async (tx) => {
+    const updated = await tx
+      .update(machines)
+      .set({ lastHeartbeatAt: now, status: heartbeat.draining ? "draining" : "online" })
+      .where(and(eq(machines.id, heartbeat.machine_id), eq(machines.organizationId, input.organizationId)))
+      .returning({ id: machines.id });
+    if (updated.length === 0) throw new ServiceError("not_found", `Machine ${heartbeat.machine_id} is not registered to this organization; register again.`);
+    for (const o of heartbeat.offers) {
+      await tx
+        .update(offers)
+        .set({ activeSlots: Math.min(o.active_slots, o.slots), slots: o.slots, updatedAt: now })
+        .where(and(eq(offers.id, o.offer_id), eq(offers.machineId, heartbeat.machine_id)));
+    }
+  });
+}
+
+/** The agent is shutting down: take the machine out of routing at once. */
+export async function markMachineOffline(ctx: ServiceContext, input: { organizationId: string; machineId: string }): Promise<void> {
+  await ctx.db
+    .update(machines)
+    .set({ status: "offline" })
+    .where(and(eq(machines.id, input.machineId), eq(machines.organizationId, input.organizationId)));
+}

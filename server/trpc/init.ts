@@ -1,0 +1,88 @@
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import { loadViewer } from "../auth/load-viewer";
+import { hasRole, type Role } from "../auth/roles";
+import { ServiceError, type ServiceErrorCode } from "../errors";
+import { getRuntime } from "../runtime";
+
+/** Built per HTTP request from the better-auth session cookie. */
+export async function createTRPCContext(opts: { headers: Headers }) {
+  const runtime = getRuntime();
+  const viewer = await loadViewer(runtime, opts.headers);
+  return {
+    runtime,
+    session: viewer?.session ?? null,
+    user: viewer?.user ?? null,
+    organizationId: viewer?.organization?.id ?? null,
+    memberRole: viewer?.organization?.memberRole ?? null,
+  };
+}
+export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
+
+/** The one ServiceError → tRPC mapping (the gateway has its own to OpenAI JSON). Exhaustive by type. */
+const TRPC_CODE_BY_SERVICE_CODE: Record<ServiceErrorCode, TRPC_ERROR_CODE_KEY> = {
+  invalid_input: "BAD_REQUEST",
+  unauthenticated: "UNAUTHORIZED",
+  forbidden: "FORBIDDEN",
+  not_found: "NOT_FOUND",
+  model_not_found: "NOT_FOUND",
+  insufficient_balance: "PAYMENT_REQUIRED",
+  no_provider_available: "SERVICE_UNAVAILABLE",
+  upstream_error: "BAD_GATEWAY",
+  conflict: "CONFLICT",
+};
+
+const t = initTRPC.context<TRPCContext>().create({
+  // superjson carries bigint nanos and Dates to the browser intact.
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        service_code: cause instanceof ServiceError ? cause.code : null,
+        zod_issues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) : null,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns a ServiceError thrown anywhere below into its TRPCError, keeping the original as `cause`. */
+const mapServiceErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof ServiceError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODE_BY_SERVICE_CODE[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapServiceErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session || !ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
+  return next({ ctx: { ...ctx, session: ctx.session, user: ctx.user } });
+});
+
+export const orgProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (!ctx.organizationId || ctx.memberRole === null) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "No active organization membership." });
+  }
+  return next({ ctx: { ...ctx, organizationId: ctx.organizationId, memberRole: ctx.memberRole } });
+});
+
+function roleProcedure(role: Role) {
+  return orgProcedure.use(({ ctx, next }) => {
+    if (!hasRole(ctx.memberRole, role)) throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role in the organization.` });
+    return next();
+  });
+}
+
+export const buyerProcedure = roleProcedure("buyer");
+export const providerProcedure = roleProcedure("provider");
+export const financeProcedure = roleProcedure("finance");
