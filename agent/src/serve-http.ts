@@ -59,7 +59,7 @@ export function createAgentHttp(opts: { engine: Engine; modelId: string; secret:
       if (!parsed.success) return sendError(res, 400, parsed.error.issues[0]?.message ?? "invalid request", "invalid_request");
       inflight++;
       try {
-        await serveGeneration(opts.engine, opts.modelId, { kind, ...parsed.data } as AgentRequestBody, res);
+        await serveGeneration(opts.engine, opts.modelId, { ...parsed.data, kind } as AgentRequestBody, res);
       } finally {
         inflight--;
       }

@@ -12,7 +12,8 @@ export function BalanceCard() {
   const balance = useQuery(trpc.buyer.balance.queryOptions(undefined, { refetchInterval: 5_000 }));
   return (
     <Card>
-      <CardHeader title="Balance" description={balance.data?.is_test_balance !== false ? "Local test balance — not a charge" : undefined} />
+      {/* Every balance is local test credit until Stripe top-ups exist (DESIGN §6); the label is not optional. */}
+      <CardHeader title="Balance" description={<span data-testid="balance-label">Local test balance — not a charge</span>} />
       <CardBody>
         {balance.error ? (
           <QueryError error={balance.error} />

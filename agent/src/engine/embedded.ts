@@ -12,6 +12,7 @@ import {
   getModuleVersion,
   ggufFileQuantNames,
   resolveChatWrapper,
+  type BuiltInChatWrapperType,
   type ChatHistoryItem,
   type LlamaContextSequence,
   type LlamaModel,
@@ -88,6 +89,9 @@ class EmbeddedEngine implements Engine {
   private readonly pool: SlotPool<LlamaContextSequence>;
   private readonly inFlight = new Set<{ stop: AbortController; done: Promise<void> }>();
   private closing: Promise<void> | null = null;
+  // Resolving compares the Jinja template against every known wrapper (~300 ms on the tiny
+  // model): done once here so the first chat request's TTFT does not pay for it.
+  private readonly chatWrapper: BuiltInChatWrapperType;
 
   constructor(
     readonly info: EngineInfo,
@@ -96,6 +100,7 @@ class EmbeddedEngine implements Engine {
     private readonly disposeAll: () => Promise<void>,
   ) {
     this.pool = new SlotPool(sequences);
+    this.chatWrapper = resolveChatWrapper(model);
   }
 
   load(): EngineLoad {
@@ -199,7 +204,7 @@ class EmbeddedEngine implements Engine {
     const stopStrings = (req.stop ?? []).filter((s) => s.length > 0);
     const stopTokens = new Set<Token>();
     if (req.messages) {
-      const wrapper = resolveChatWrapper(this.model);
+      const wrapper = this.chatWrapper;
       const state = wrapper.generateContextState({ chatHistory: toChatHistory(req.messages) });
       for (const trigger of state.stopGenerationTriggers) {
         if (trigger.values.every((value) => typeof value === "string")) {

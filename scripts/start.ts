@@ -1,0 +1,102 @@
+/**
+ * `npm start`: the whole marketplace on one port, on the embedded default. Builds the dashboard if
+ * needed, makes the tiny demo model, starts the server (PGlite unless DATABASE_URL is set), seeds
+ * the demo buyer and provider, starts a real agent process running llama.cpp, and prints how to call it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join, resolve } from "node:path";
+import { makeTinyModel, TINY_MODEL_ID } from "../test/tiny-model";
+import { readEnv } from "../server/env";
+import { startServer } from "../server/main";
+import { seedDemo, DEMO_BUYER } from "../server/seed-demo";
+import { ensureNextBuild } from "./ensure-next-build";
+
+const DEMO_ASK_USD_PER_SECOND = "0.00005";
+const root = resolve(import.meta.dirname, "..");
+const log = (m: string) => console.log(`[spotlane] ${m}`);
+
+async function waitForModel(baseUrl: string, apiKey: string, modelId: string, timeout_ms: number): Promise<boolean> {
+  const deadline = Date.now() + timeout_ms;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${baseUrl}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } }).catch(() => null);
+    const body = (await res?.json().catch(() => null)) as { data?: { id: string; spotlane: { markets: { live_offers: number }[] } }[] } | null;
+    if (body?.data?.some((m) => m.id === modelId && m.spotlane.markets.some((mk) => mk.live_offers > 0))) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+function banner(baseUrl: string, apiKey: string, dbKind: string) {
+  const line = "─".repeat(72);
+  console.log(`
+${line}
+ Spotlane is running  (${dbKind === "pglite" ? "embedded PGlite in .data/" : "PostgreSQL"})
+
+ Dashboard   ${baseUrl}        demo sign-in: ${DEMO_BUYER.email} / ${DEMO_BUYER.password}
+ API base    ${baseUrl}/v1
+ Demo key    ${apiKey}
+             (local test balance — no real money is charged; saved in .data/demo-credentials.json)
+
+ curl ${baseUrl}/v1/chat/completions \\
+   -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\
+   -d '{"model":"${TINY_MODEL_ID}","messages":[{"role":"user","content":"Hello"}],"max_tokens":32}'
+
+ node --input-type=module -e '
+   import OpenAI from "openai";
+   const client = new OpenAI({ baseURL: "${baseUrl}/v1", apiKey: "${apiKey}" });
+   const r = await client.chat.completions.create({ model: "${TINY_MODEL_ID}", messages: [{ role: "user", content: "Hello" }], max_tokens: 32 });
+   console.log(r.choices[0].message.content, r.usage);'
+
+ The demo model is a tiny random-weight llama: real inference, gibberish text.
+ Ctrl-C stops everything.
+${line}
+`);
+}
+
+async function main() {
+  const env = readEnv();
+  const dataDir = resolve(root, env.DATA_DIR);
+  ensureNextBuild(root, log);
+  const server = await startServer({ env, dir: root });
+  log(`listening on ${server.url}`);
+
+  let agent: ChildProcess | null = null;
+  if (env.SPOTLANE_DEMO) {
+    const model = await makeTinyModel(join(dataDir, "models", "spotlane-tiny.gguf"));
+    const creds = await seedDemo(server.runtime, join(dataDir, "demo-credentials.json"));
+    agent = spawn(
+      process.execPath,
+      ["--import", "tsx", join(root, "agent", "src", "cli.ts"), "--server", server.url, "--token", creds.agentToken!, "--model", model.path, "--model-id", model.modelId, "--ask", DEMO_ASK_USD_PER_SECOND, "--slots", "2", "--name", "demo-provider"],
+      { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+    );
+    agent.on("exit", (code, signal) => {
+      if (!stopping) log(`demo agent exited (${signal ?? code}); the marketplace keeps running without it`);
+    });
+    if (await waitForModel(server.url, creds.apiKey, model.modelId, 120_000)) banner(server.url, creds.apiKey, server.runtime.database.kind);
+    else log("the demo agent did not come online within 2 minutes; see its log above");
+  } else {
+    log(`API base ${server.url}/v1 (demo disabled: SPOTLANE_DEMO=false)`);
+  }
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log("shutting down…");
+    if (agent && agent.exitCode === null) {
+      const exited = new Promise((r) => agent!.once("exit", r));
+      agent.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 35_000))]);
+    }
+    await server.close();
+    log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((err) => {
+  console.error(`[spotlane] failed to start: ${(err as Error).message}`);
+  process.exit(1);
+});
