@@ -87,6 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const url = req.url ?? "/";
     if (url.startsWith("/v1/") || url === "/v1") return void gateway(req, res);
     if (url.startsWith(AGENT_API_PREFIX + "/")) return void agentApi(req, res);
+    if (url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", database: database.kind }));
     if (web) return void web(req, res);
     sendOpenAIError(res, new ServiceError("not_found", `Not found: ${url}`));
   };

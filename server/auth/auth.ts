@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { createAccessControl } from "better-auth/plugins/access";
@@ -29,7 +30,9 @@ export function createAuth(deps: AuthDeps) {
     database: drizzleAdapter(deps.db, { provider: "pg", schema, usePlural: true }),
     emailAndPassword: { enabled: true, minPasswordLength: 8, autoSignIn: true },
     advanced: {
-      database: { generateId: ({ model }) => (model === "user" ? newId("user") : model === "organization" ? newId("organization") : false) },
+      // Every table's id column is text without a default, so every model needs an id from here
+      // (returning false would leave it to the database and fail): prefixed ids where we have a prefix.
+      database: { generateId: ({ model }) => (model === "user" ? newId("user") : model === "organization" ? newId("organization") : model === "member" ? newId("member") : randomUUID()) },
     },
     plugins: [organization({ ac, roles: orgRoles, creatorRole: "admin", allowUserToCreateOrganization: true })],
     databaseHooks: {
