@@ -1,8 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { createEmbeddedEngine } from "./engine/embedded";
-import { runAgent } from "./run-agent";
 
 const USAGE = `spotlane-agent: sell your GPU's inference capacity on Spotlane, by the second.
 
@@ -35,37 +33,55 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
   return n;
 }
 
+const FLAGS = {
+  server: { type: "string" },
+  token: { type: "string" },
+  model: { type: "string" },
+  "model-id": { type: "string" },
+  ask: { type: "string", default: "0.0001" },
+  slots: { type: "string", default: "2" },
+  context: { type: "string", default: "2048" },
+  threads: { type: "string" },
+  gpu: { type: "boolean", default: false },
+  name: { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  "public-url": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: FLAGS }).values;
+  } catch (err) {
+    // Unknown flags, missing values, stray positionals: a usage error like the checks below.
+    fail((err as Error).message);
+  }
+}
+
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      server: { type: "string" },
-      token: { type: "string" },
-      model: { type: "string" },
-      "model-id": { type: "string" },
-      ask: { type: "string", default: "0.0001" },
-      slots: { type: "string", default: "2" },
-      context: { type: "string", default: "2048" },
-      threads: { type: "string" },
-      gpu: { type: "boolean", default: false },
-      name: { type: "string" },
-      host: { type: "string" },
-      port: { type: "string" },
-      "public-url": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const values = parseFlags();
   if (values.help) return void console.log(USAGE);
   const token = values.token ?? process.env.SPOTLANE_AGENT_TOKEN;
   if (!values.server) fail("--server is required");
+  if (!URL.canParse(values.server)) fail("--server must be a URL like http://127.0.0.1:3000");
+  if (values["public-url"] !== undefined && !URL.canParse(values["public-url"])) fail("--public-url must be a URL like http://203.0.113.7:8080");
   if (!token) fail("--token is required");
   if (!values.model) fail("--model is required");
   if (!/^\d+(\.\d{1,9})?$/.test(values.ask!)) fail("--ask must be a USD amount like 0.0001");
+  // Every flag is checked before the model loads, so a typo fails in milliseconds, not after a benchmark.
+  const slots = positiveInt(values.slots, "slots")!;
+  const contextSize = positiveInt(values.context, "context");
+  const maxThreads = positiveInt(values.threads, "threads");
+  const port = positiveInt(values.port, "port");
 
+  // Loaded only now: llama.cpp bindings take most of a second to import, and usage errors and --help should not wait.
+  const [{ createEmbeddedEngine }, { runAgent }] = await Promise.all([import("./engine/embedded"), import("./run-agent")]);
   const engine = await createEmbeddedEngine({
     modelPath: values.model,
-    slots: positiveInt(values.slots, "slots")!,
-    contextSize: positiveInt(values.context, "context"),
-    maxThreads: positiveInt(values.threads, "threads"),
+    slots,
+    contextSize,
+    maxThreads,
     gpu: values.gpu ? "auto" : false,
   });
   const modelId = values["model-id"] ?? `${basename(values.model).replace(/\.gguf$/i, "").toLowerCase()}:${engine.info.quantization}`;
@@ -77,7 +93,7 @@ async function main() {
     askUsdPerSecond: values.ask!,
     name: values.name,
     host: values.host,
-    port: positiveInt(values.port, "port"),
+    port,
     publicUrl: values["public-url"],
   });
   let stopping = false;

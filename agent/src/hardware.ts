@@ -5,11 +5,15 @@ import type { HardwareReport } from "../../lib/wire/agent";
 
 const run = promisify(execFile);
 
-/** "NVIDIA GeForce RTX 4090" → "nvidia-rtx-4090"; "NVIDIA H100 80GB HBM3" → "nvidia-h100". */
+/**
+ * "NVIDIA GeForce RTX 4090" → "nvidia-rtx-4090"; "NVIDIA H100 80GB HBM3" → "nvidia-h100";
+ * "NVIDIA RTX A6000" → "nvidia-a6000"; "NVIDIA RTX 6000 Ada Generation" → "nvidia-rtx-6000-ada".
+ * Variant words that change the silicon (Ti, SUPER, D, Ada, Laptop) stay in the class.
+ */
 export function nvidiaClass(name: string): string {
   const n = name.toLowerCase().replace(/nvidia|geforce|tesla/g, "").trim();
-  const m = /(rtx\s*\d{4}\s*(ti|super)?|[ahlbv]\d{2,3}[a-z]?|t4)/.exec(n);
-  return `nvidia-${(m?.[0] ?? n).replace(/\s+/g, "-")}`;
+  const m = /rtx\s*\d{4}(\s+(ti|super|ada|d|laptop)\b)*|[ahlbv]\d{2,4}[a-z]?|t4\b/.exec(n);
+  return `nvidia-${(m?.[0] ?? n).trim().replace(/\s+/g, "-")}`;
 }
 
 /** Parses `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits`. */

@@ -29,7 +29,13 @@ export type AgentOptions = {
 
 export type RunningAgent = { url: string; machineId: () => string | null; drain(timeout_ms?: number): Promise<void> };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Resolves after `ms`, or at once when `signal` aborts (so shutdown never waits out a backoff). */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((r) => {
+    if (signal?.aborted) return r();
+    const t = setTimeout(r, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+  });
 
 /** Benchmark → listen → register → heartbeat; `drain()` refuses new work, finishes in-flight requests and goes offline. */
 export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
@@ -64,6 +70,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
   };
 
   let stopped = false;
+  const stopLoop = new AbortController();
   let draining = false;
   const register = async () => {
     for (let backoff_ms = 500; !stopped; backoff_ms = Math.min(backoff_ms * 2, 30_000)) {
@@ -74,7 +81,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
       } catch (err) {
         if (err instanceof MarketplaceError && err.status === 401) throw err;
         log(`marketplace unreachable (${(err as Error).message}); retrying in ${backoff_ms} ms`);
-        await sleep(backoff_ms);
+        await sleep(backoff_ms, stopLoop.signal);
       }
     }
   };
@@ -93,7 +100,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
   const loop = (async () => {
     let backoff_ms = registration!.heartbeat_interval_ms;
     while (!stopped) {
-      await sleep(backoff_ms);
+      await sleep(backoff_ms, stopLoop.signal);
       if (stopped) break;
       try {
         await heartbeatOnce();
@@ -101,34 +108,41 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
       } catch (err) {
         if (err instanceof MarketplaceError && err.status === 404) await register();
         else {
-          backoff_ms = Math.min(backoff_ms * 2, 30_000);
+          // Capped at two intervals: the marketplace calls a machine stale after a few missed
+          // heartbeats, so a longer backoff would keep it out of routing long after it came back.
+          backoff_ms = Math.min(backoff_ms * 2, 2 * registration!.heartbeat_interval_ms);
           log(`heartbeat failed (${(err as Error).message}); next try in ${backoff_ms} ms`);
         }
       }
     }
   })();
 
+  let drained: Promise<void> | null = null;
   return {
     url,
     machineId: () => registration?.machine_id ?? null,
-    async drain(timeout_ms = 30_000) {
-      if (draining) return;
-      draining = true;
-      http.startDraining();
-      log("draining: refusing new requests, finishing in-flight ones");
-      await heartbeatOnce().catch(() => {});
-      const deadline = Date.now() + timeout_ms;
-      while (http.inflight() > 0 && Date.now() < deadline) await sleep(50);
-      stopped = true;
-      if (registration) await client.offline(registration.machine_id).catch(() => {});
-      await new Promise<void>((ok) => {
-        http.server.close(() => ok());
-        http.server.closeIdleConnections();
-      });
-      http.server.closeAllConnections();
-      await loop;
-      await opts.engine.close();
-      log("stopped");
+    drain(timeout_ms = 30_000) {
+      drained ??= (async () => {
+        draining = true;
+        log("draining: refusing new requests, finishing in-flight ones");
+        // Tell the marketplace first, so it stops routing here before the agent starts refusing.
+        await heartbeatOnce().catch(() => {});
+        http.startDraining();
+        const deadline = Date.now() + timeout_ms;
+        while (http.inflight() > 0 && Date.now() < deadline) await sleep(50);
+        stopped = true;
+        stopLoop.abort();
+        // A heartbeat still in flight would land after the offline notice and mark the machine draining again.
+        await loop;
+        if (registration) await client.offline(registration.machine_id).catch(() => {});
+        // Past the deadline, in-flight streams are cut here (the gateway reports a provider failure and bills nothing).
+        const closed = new Promise<void>((ok) => http.server.close(() => ok()));
+        http.server.closeAllConnections();
+        await closed;
+        await opts.engine.close();
+        log("stopped");
+      })();
+      return drained;
     },
   };
 }

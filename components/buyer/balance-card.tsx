@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { formatUsd } from "@/lib/money";
 import { QueryError } from "../query-state";
 import { useTRPC } from "../trpc/react";
+import { Badge } from "../ui/badge";
 import { Card, CardBody, CardHeader } from "../ui/card";
 
 /** The buyer's balance. Without Stripe it is the local test credit and says so, loudly. */
@@ -13,7 +14,11 @@ export function BalanceCard() {
   return (
     <Card>
       {/* Every balance is local test credit until Stripe top-ups exist (DESIGN §6); the label is not optional. */}
-      <CardHeader title="Balance" description={<span data-testid="balance-label">Local test balance — not a charge</span>} />
+      <CardHeader
+        title="Balance"
+        description={<span data-testid="balance-label">Local test balance — not a charge</span>}
+        actions={<Badge tone="amber">Test credit</Badge>}
+      />
       <CardBody>
         {balance.error ? (
           <QueryError error={balance.error} />

@@ -18,7 +18,8 @@ export function makeQueryClient(): QueryClient {
     mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
-        staleTime: 2_000,
+        // staleTime stays 0: nothing is prefetched on the server, and coming back to a page
+        // (e.g. the dashboard after API calls) must show fresh rows at once.
         retry: (failures, error) => {
           const status = isTRPCClientError(error) ? (error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
           return (status === undefined || status >= 500) && failures < 2;

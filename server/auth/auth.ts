@@ -18,6 +18,17 @@ const orgRoles = {
   finance: ac.newRole(memberAc.statements),
 };
 
+/** The organization a new session starts in: the user's oldest membership. */
+async function firstOrganizationId(db: Db, userId: string): Promise<string | null> {
+  const [first] = await db
+    .select({ organizationId: schema.members.organizationId })
+    .from(schema.members)
+    .where(eq(schema.members.userId, userId))
+    .orderBy(asc(schema.members.createdAt))
+    .limit(1);
+  return first?.organizationId ?? null;
+}
+
 export type AuthDeps = { db: Db; secret: string; baseUrl: string; testCreditNanos: bigint };
 
 /** better-auth with email + password and organizations; every new user gets an organization they administer. */
@@ -46,13 +57,15 @@ export function createAuth(deps: AuthDeps) {
       session: {
         create: {
           before: async (session) => {
-            const [first] = await deps.db
-              .select({ organizationId: schema.members.organizationId })
-              .from(schema.members)
-              .where(eq(schema.members.userId, session.userId))
-              .orderBy(asc(schema.members.createdAt))
-              .limit(1);
-            return { data: { ...session, activeOrganizationId: first?.organizationId ?? null } };
+            return { data: { ...session, activeOrganizationId: await firstOrganizationId(deps.db, session.userId) } };
+          },
+          // On sign-up the session is created before user.create.after has made the organization:
+          // better-auth defers every "after" hook until the sign-up transaction commits, then runs them
+          // in order (user first). So the before hook above finds no membership; fill it in here.
+          after: async (session) => {
+            if (session.activeOrganizationId) return;
+            const organizationId = await firstOrganizationId(deps.db, session.userId);
+            if (organizationId) await deps.db.update(schema.sessions).set({ activeOrganizationId: organizationId }).where(eq(schema.sessions.id, session.id));
           },
         },
       },

@@ -38,13 +38,12 @@ const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    const zodIssues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) : null;
     return {
       ...shape,
-      data: {
-        ...shape.data,
-        service_code: cause instanceof ServiceError ? cause.code : null,
-        zod_issues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) : null,
-      },
+      // Zod's own message is a JSON dump; the dashboard shows `message` to people, so make it a sentence.
+      message: zodIssues ? zodIssues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ") : shape.message,
+      data: { ...shape.data, service_code: cause instanceof ServiceError ? cause.code : null, zod_issues: zodIssues },
     };
   },
 });
