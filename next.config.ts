@@ -5,6 +5,8 @@ const config: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "node-llama-cpp", "pg", "pg-boss"],
   typedRoutes: false,
   poweredByHeader: false,
+  // `npm test` typechecks the whole project (tsc --noEmit); repeating it here only slows the first `npm start`.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default config;

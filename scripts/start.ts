@@ -4,7 +4,7 @@
  * the demo buyer and provider, starts a real agent process running llama.cpp, and prints how to call it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { makeTinyModel, TINY_MODEL_ID } from "../test/tiny-model";
 import { readEnv } from "../server/env";
 import { startServer } from "../server/main";
@@ -26,16 +26,16 @@ async function waitForModel(baseUrl: string, apiKey: string, modelId: string, ti
   return false;
 }
 
-function banner(baseUrl: string, apiKey: string, dbKind: string) {
+function banner(baseUrl: string, apiKey: string, dbKind: string, dataDir: string) {
   const line = "─".repeat(72);
   console.log(`
 ${line}
- Spotlane is running  (${dbKind === "pglite" ? "embedded PGlite in .data/" : "PostgreSQL"})
+ Spotlane is running  (${dbKind === "pglite" ? `embedded PGlite in ${dataDir}` : "PostgreSQL"})
 
  Dashboard   ${baseUrl}        demo sign-in: ${DEMO_BUYER.email} / ${DEMO_BUYER.password}
  API base    ${baseUrl}/v1
  Demo key    ${apiKey}
-             (local test balance — no real money is charged; saved in .data/demo-credentials.json)
+             (local test balance — no real money is charged; saved in ${dataDir}/demo-credentials.json)
 
  curl ${baseUrl}/v1/chat/completions \\
    -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\
@@ -72,7 +72,7 @@ async function main() {
     agent.on("exit", (code, signal) => {
       if (!stopping) log(`demo agent exited (${signal ?? code}); the marketplace keeps running without it`);
     });
-    if (await waitForModel(server.url, creds.apiKey, model.modelId, 120_000)) banner(server.url, creds.apiKey, server.runtime.database.kind);
+    if (await waitForModel(server.url, creds.apiKey, model.modelId, 120_000)) banner(server.url, creds.apiKey, server.runtime.database.kind, relative(root, dataDir) || ".");
     else log("the demo agent did not come online within 2 minutes; see its log above");
   } else {
     log(`API base ${server.url}/v1 (demo disabled: SPOTLANE_DEMO=false)`);

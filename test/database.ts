@@ -26,6 +26,12 @@ export async function createTestDatabase(kind: DbKind): Promise<Database & { url
       await database.close();
       const admin2 = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await admin2.connect();
+      // pg's pool.end() resolves before its clients' sockets have closed; a forced drop that kills
+      // them first makes the pool emit an unhandled 'error' (57P01) into whatever test runs next.
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+        const { rows } = await admin2.query("select count(*)::int as n from pg_stat_activity where datname = $1", [name]);
+        if (rows[0].n === 0) break;
+      }
       await admin2.query(`drop database if exists ${name} with (force)`);
       await admin2.end();
     },
