@@ -15,6 +15,7 @@ import { sendOpenAIError } from "./gateway/openai-errors";
 import { createAgentApiHandler } from "./providers/agent-api";
 import { ServiceError } from "./errors";
 import { setRuntime, type Runtime } from "./runtime";
+import { startWorkers } from "../workers";
 
 export type RunningServer = { url: string; port: number; runtime: Runtime; close(): Promise<void> };
 
@@ -27,6 +28,8 @@ export type StartOptions = {
   dir?: string;
   /** Use an already open database (tests); otherwise opened from env. */
   database?: Database;
+  /** Run the background workers (clearing tick, verification, …) in this process. Default true. */
+  workers?: boolean;
 };
 
 function authSecret(env: Env, dataDir: string): string {
@@ -75,6 +78,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   const agentApi = createAgentApiHandler(services);
 
+  const stopWorkers = opts.workers === false ? async () => {} : await startWorkers(runtime);
+
   let web: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
   if (opts.web !== false) {
     const { default: next } = await import("next");
@@ -97,6 +102,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     port,
     runtime,
     async close() {
+      await stopWorkers();
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();

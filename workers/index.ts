@@ -1,0 +1,15 @@
+import type { Runtime } from "../server/runtime";
+
+/** A periodic or long-running job. `start` returns a stop function that resolves once it has stopped. */
+export type Worker = { name: string; start(rt: Runtime): Promise<() => Promise<void>> | (() => Promise<void>) };
+
+/** Every worker the `workers` role runs. Add one line per worker file. */
+export const WORKERS: Worker[] = [];
+
+export async function startWorkers(rt: Runtime, workers: Worker[] = WORKERS): Promise<() => Promise<void>> {
+  const stops: (() => Promise<void>)[] = [];
+  for (const w of workers) stops.push(await w.start(rt));
+  return async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+}
