@@ -29,6 +29,8 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir?: strin
     const { Pool } = await import("pg");
     const { drizzle } = await import("drizzle-orm/node-postgres");
     const pool = new Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // An idle connection dropped by the server (restart, failover) must not crash the process; the pool reconnects.
+    pool.on("error", (err) => console.error(`[db] idle PostgreSQL connection lost: ${err.message}`));
     database = { db: drizzle(pool, { schema }) as unknown as Db, kind: "postgres", close: () => pool.end() };
   } else {
     const { PGlite } = await import("@electric-sql/pglite");

@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { newId } from "../../lib/ids";
 import { nanosToUsdString } from "../../lib/money";
-import { signRequest } from "../../lib/signing";
 import { releaseReservation, settleRequest, type RequestOutcome } from "../billing/settle-request";
 import { reserveFunds } from "../billing/reserve-funds";
 import { ServiceError } from "../errors";
-import type { RoutableOffer } from "../providers/list-routable-offers";
 import { bidToNanos, holdAmountNanos, routeRequest } from "./admit";
 import type { GatewayDeps } from "./deps";
+import { dispatchToAgent } from "./dispatch";
 import { sendOpenAIError } from "./openai-errors";
 import { parseJsonBody, readBody } from "./read-body";
 import { chatCompletionRequest, completionRequest, upstreamUsage } from "./schemas";
@@ -82,7 +81,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   try {
     let upstream: Response;
     try {
-      upstream = await dispatch(deps, offer, UPSTREAM_PATH[endpoint], upstreamBody, requestId, abort.signal);
+      upstream = await dispatchToAgent(offer, { path: UPSTREAM_PATH[endpoint], body: upstreamBody, nonce: requestId, signal: abort.signal, headers_timeout_ms: deps.upstream_headers_timeout_ms });
     } catch (err) {
       await releaseReservation(deps.services, requestId);
       if (clientGone) return;
@@ -100,18 +99,6 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   }
 }
 
-async function dispatch(deps: GatewayDeps, offer: RoutableOffer, path: string, body: string, nonce: string, signal: AbortSignal): Promise<Response> {
-  const headersTimeout = AbortSignal.timeout(deps.upstream_headers_timeout_ms);
-  const signature = signRequest(offer.machineSecret, { timestamp_ms: Date.now(), nonce, method: "POST", path, body });
-  return fetch(new URL(path, offer.endpointUrl), {
-    method: "POST",
-    headers: { "content-type": "application/json", ...signature },
-    body,
-    signal: AbortSignal.any([signal, headersTimeout]),
-  });
-}
-
-/** Settles the request; `compute_ms` defaults to dispatch → now (the last byte). */
 type Finish = (status: RequestOutcome["status"], errorCode: string | null, usage: Usage | null, ttft_ms: number | null, compute_ms?: number) => Promise<{ cost_nanos: bigint }>;
 
 function withCost(usage: Usage, cost_nanos: bigint, compute_ms: number) {
