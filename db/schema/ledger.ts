@@ -39,6 +39,8 @@ export const reservations = pgTable(
     id: text("id").primaryKey(),
     organizationId: text("organization_id").notNull().references(() => organizations.id),
     requestId: text("request_id").notNull().unique(),
+    /** Held against the key's monthly spend limit too. */
+    apiKeyId: text("api_key_id"),
     amountNanos: bigint("amount_nanos", { mode: "bigint" }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     /** A crashed gateway's holds lapse on their own. */

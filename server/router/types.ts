@@ -1,0 +1,58 @@
+/** Inputs and outputs of the PURE router (DESIGN §4). Prices in nano-USD per slot-second, times in ms. */
+export type Candidate = {
+  offerId: string;
+  machineId: string;
+  providerOrganizationId: string;
+  modelId: string;
+  hardwareClass: string;
+  /** From the model id's `:quant` suffix, lower-case ("q4_k_m", "f16"); "" when the id has none. */
+  quantization: string;
+  ask_nanos_per_second: bigint;
+  /** The market's cleared spot price, or null before the first tick (then the lowest live ask in the market). */
+  market_spot_nanos_per_second: bigint | null;
+  slots: number;
+  /** Requests this gateway has in flight on the offer (beyond `slots` they queue in the engine). */
+  inflight: number;
+  decode_tokens_per_second: number;
+  prefill_tokens_per_second: number;
+  /** Engine-side time to first token excluding prefill and network (e.g. scheduling), ms. */
+  base_ttft_ms: number;
+  /** Network round trip to the agent, EWMA, ms. */
+  rtt_ms: number;
+  /** Named reasons computed by the caller (heartbeat_stale, unverified, suspended, …); any excludes it. */
+  gateReasons: string[];
+};
+
+export type Sort = "price" | "latency" | "throughput" | "balanced";
+
+export type Preferences = {
+  sort: Sort;
+  max_price_nanos_per_second?: bigint;
+  max_ttft_ms?: number;
+  hardware?: { only?: string[]; ignore?: string[] };
+  quantizations?: string[];
+  /** Matched against the provider organization id or the machine id. */
+  providers?: { order?: string[]; only?: string[]; ignore?: string[] };
+  /** false: no failover to other candidates; with `providers.order`, only those providers. */
+  allow_fallbacks: boolean;
+};
+
+export type RequestShape = { prompt_tokens: number; max_tokens: number };
+
+export type Prediction = {
+  price_nanos_per_second: bigint;
+  ttft_ms: number;
+  hold_ms: number;
+  cost_nanos: bigint;
+};
+
+export type RankedCandidate = { candidate: Candidate; prediction: Prediction };
+export type Rejection = { offerId: string; reason: string };
+
+export type RouteResult = {
+  /** In the order to try them: the first is the choice, the rest are failover targets. */
+  ranked: RankedCandidate[];
+  rejected: Rejection[];
+  /** Lowest spot among markets that had live supply, for error messages. */
+  lowest_spot_nanos_per_second: bigint | null;
+};
