@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   organization: "org",
   user: "usr",
   member: "mem",
+  canaryRun: "can",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -8,6 +8,8 @@ const envSchema = z.object({
   /** Unset → embedded PGlite in DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(".data"),
+  /** Names this gateway's settlement write-ahead log; a restarted instance must keep its name to replay it. */
+  INSTANCE_ID: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("main"),
   /** Public base URL; defaults to http://HOST:PORT. */
   PUBLIC_URL: z.string().url().optional(),
   /** Auth cookie signing secret; generated and kept in DATA_DIR when unset. */
@@ -17,6 +19,14 @@ const envSchema = z.object({
   SPOTLANE_DEMO: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** Local test credit given to each new organization, in USD. */
   TEST_CREDIT_USD: z.string().regex(/^\d+(\.\d{1,9})?$/).default("5"),
+  /** Canary verification of provider offers (server/providers/verification/README.md). */
+  VERIFICATION_ENABLED: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /** Seconds between canaries to a verified offer (each gets ±10% jitter). */
+  CANARY_INTERVAL_S: z.coerce.number().positive().default(60),
+  /** Gap between the canaries of a burst (new or re-registered offers, confirmations after a failure). */
+  CANARY_BURST_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
+  /** How often the verification worker looks for offers that are due a canary. */
+  CANARY_TICK_MS: z.coerce.number().int().positive().default(1000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"),
 });
 

@@ -6,6 +6,8 @@ export const SERVICE_ERROR_CODES = [
   "not_found",
   "model_not_found",
   "insufficient_balance",
+  "spend_limit_exceeded",
+  "rate_limited",
   "no_provider_available",
   "upstream_error",
   "conflict",

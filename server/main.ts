@@ -11,11 +11,15 @@ import type { ServiceContext } from "./context";
 import type { Env } from "./env";
 import { ApiKeyCache } from "./gateway/api-key-cache";
 import { createGatewayHandler } from "./gateway/handler";
+import { createGatewayMetrics, sendMetrics } from "./gateway/metrics";
 import { sendOpenAIError } from "./gateway/openai-errors";
 import { createAgentApiHandler } from "./providers/agent-api";
 import { ServiceError } from "./errors";
+import { loggerFromEnv } from "./logger";
 import { setRuntime, type Runtime } from "./runtime";
 import { startWorkers } from "../workers";
+import { SettlementQueue } from "./billing/settlement-queue";
+import { KeyRateLimiter } from "./gateway/rate-limiter";
 
 export type RunningServer = { url: string; port: number; runtime: Runtime; close(): Promise<void> };
 
@@ -47,6 +51,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const dir = resolve(opts.dir ?? process.cwd());
   const dataDir = resolve(dir, env.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  const logger = loggerFromEnv(env);
+  const metrics = createGatewayMetrics();
   const database = opts.database ?? (await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: join(dataDir, "pglite") }));
 
   let ready: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
@@ -66,17 +72,36 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     test_credit_nanos: usdToNanos(env.TEST_CREDIT_USD),
   };
   const auth = createAuth({ db: database.db, secret: authSecret(env, dataDir), baseUrl, testCreditNanos: services.test_credit_nanos });
-  const runtime: Runtime = { env, baseUrl, database, auth, services };
+  const runtime: Runtime = { env, baseUrl, database, auth, services, logger, metrics };
   setRuntime(runtime);
+
+  // Replay settlements a crashed predecessor logged but did not commit, before taking traffic.
+  const settlements = new SettlementQueue(services, {
+    walDir: join(dataDir, "settlement-wal", env.INSTANCE_ID),
+    onError: (err) => logger.error({ err }, "settlement flush failed; will retry"),
+  });
+  const recovered = await settlements.recover();
+  if (recovered > 0) logger.warn({ recovered }, "replayed settlements from the write-ahead log");
+  settlements.start();
+  metrics.observeSettlementQueueDepth(() => settlements.depth);
+  runtime.settlements = settlements;
 
   const gateway = createGatewayHandler({
     services,
     keys: new ApiKeyCache(database.db, () => Date.now()),
+    limiter: new KeyRateLimiter(() => Date.now()),
+    settlements,
     inflight: new Map(),
+    rtt_ms: new Map(),
+    spotPrice: () => null,
     random: Math.random,
     upstream_headers_timeout_ms: 30_000,
+    dispatch_deadline_ms: 60_000,
+    max_attempts: 3,
+    metrics,
+    logger: logger.child({ component: "gateway" }),
   });
-  const agentApi = createAgentApiHandler(services);
+  const agentApi = createAgentApiHandler(services, logger.child({ component: "agent-api" }));
 
   const stopWorkers = opts.workers === false ? async () => {} : await startWorkers(runtime);
 
@@ -92,6 +117,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const url = req.url ?? "/";
     if (url.startsWith("/v1/") || url === "/v1") return void gateway(req, res);
     if (url.startsWith(AGENT_API_PREFIX + "/")) return void agentApi(req, res);
+    if (url === "/metrics" && req.method === "GET") return void sendMetrics(metrics, res).catch((err) => sendOpenAIError(res, err));
     if (url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", database: database.kind }));
     if (web) return void web(req, res);
     sendOpenAIError(res, new ServiceError("not_found", `Not found: ${url}`));
@@ -107,6 +133,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         server.close(() => ok());
         server.closeAllConnections();
       });
+      await settlements.stop();
       setRuntime(undefined);
       if (!opts.database) await database.close();
     },

@@ -2,6 +2,9 @@ import type { Database } from "../db/client";
 import type { Auth } from "./auth/auth";
 import type { ServiceContext } from "./context";
 import type { Env } from "./env";
+import type { GatewayMetrics } from "./gateway/metrics";
+import type { SettlementQueue } from "./billing/settlement-queue";
+import type { Logger } from "./logger";
 
 /**
  * The process-wide runtime, built once by server/main.ts. Next.js bundles route handlers
@@ -14,6 +17,10 @@ export type Runtime = {
   database: Database;
   auth: Auth;
   services: ServiceContext;
+  logger?: Logger;
+  metrics?: GatewayMetrics;
+  /** Durable settlement queue of the gateway role; tests flush it before reading the ledger. */
+  settlements?: SettlementQueue;
 };
 
 const KEY = Symbol.for("spotlane.runtime");

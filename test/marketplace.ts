@@ -18,6 +18,8 @@ export type TestMarketplace = {
   server: RunningServer;
   baseUrl: string;
   close(): Promise<void>;
+  /** Waits until every finished request is in the requests table and the ledger (settlement is asynchronous). */
+  settled(): Promise<void>;
   /** A buyer organization with `credit_usd` of local test credit and an API key. */
   createBuyer(opts?: { credit_usd?: string }): Promise<{ organizationId: string; apiKey: string; apiKeyId: string }>;
   /** A provider organization and its agent token. */
@@ -45,6 +47,7 @@ export async function startTestMarketplace(kind: DbKind): Promise<TestMarketplac
   return {
     server,
     baseUrl: server.url,
+    settled: () => rt.settlements!.flush(),
     async createBuyer(opts = {}) {
       const org = await newOrg("buyer", usdToNanos(opts.credit_usd ?? "10"));
       const key = await createApiKey(rt.services, { organizationId: org.organizationId, userId: org.userId, name: "test" });

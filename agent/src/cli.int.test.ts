@@ -85,6 +85,7 @@ describe("spotlane-agent CLI", () => {
     expect(data.choices[0]!.text.length).toBeGreaterThan(0);
     expect(data.usage!.completion_tokens).toBe(12);
     expect(response.headers.get("x-spotlane-provider")).toBe(machineId);
+    await mp.settled();
     const [row] = await db().select().from(requests).where(eq(requests.id, response.headers.get("x-spotlane-request-id")!));
     expect(row).toMatchObject({ status: "completed", machineId, completionTokens: 12 });
 
@@ -114,6 +115,7 @@ describe("spotlane-agent CLI", () => {
     expect(err).toMatchObject({ code: "provider_stream_failed" });
     expect(await withTimeout(cli.exited, 5_000, "agent exit after SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
     const requestId = response.headers.get("x-spotlane-request-id")!;
+    await mp.settled();
     const [row] = await db().select().from(requests).where(eq(requests.id, requestId));
     expect(row).toMatchObject({ status: "failed", costNanos: 0n });
     expect(await db().select().from(reservations).where(eq(reservations.organizationId, buyer.organizationId))).toEqual([]);

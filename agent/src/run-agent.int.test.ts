@@ -109,7 +109,10 @@ async function startAgent(opts: AgentSetup) {
 }
 
 const machineRow = async (id: string) => (await db().select().from(machines).where(eq(machines.id, id)))[0];
-const requestRow = async (id: string) => (await db().select().from(requests).where(eq(requests.id, id)))[0];
+const requestRow = async (id: string) => {
+  await mp.settled();
+  return (await db().select().from(requests).where(eq(requests.id, id)))[0];
+};
 
 function openai(apiKey: string) {
   return new OpenAI({ baseURL: `${mp.baseUrl}/v1`, apiKey, maxRetries: 0 });
@@ -352,6 +355,7 @@ describe("spotlane-agent operations (real llama.cpp, real HTTP, PGlite marketpla
   });
 
   it("leaves the whole ledger balanced", async () => {
+    await mp.settled();
     const [total] = await db().select({ sum: sql<string>`coalesce(sum(${ledgerLines.amountNanos}),0)::text` }).from(ledgerLines);
     expect(total!.sum).toBe("0");
   });

@@ -3,3 +3,5 @@ export * from "./buyers";
 export * from "./providers";
 export * from "./requests";
 export * from "./ledger";
+export * from "./market";
+export * from "./verification";

@@ -34,6 +34,13 @@ export const machines = pgTable(
     status: text("status").notNull(),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true }).notNull(),
     registeredAt: timestamp("registered_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Heartbeat uptime, time-decayed (half-life ~4 h, see server/providers/verification/uptime.ts), ms:
+     * of the time the machine was registered and not offline, how much had fresh heartbeats.
+     * Uptime = up ÷ observed. A graceful offline (drain) is not counted as downtime.
+     */
+    heartbeatUpMs: doublePrecision("heartbeat_up_ms").notNull().default(0),
+    heartbeatObservedMs: doublePrecision("heartbeat_observed_ms").notNull().default(0),
   },
   (t) => [uniqueIndex("machines_org_name_uq").on(t.organizationId, t.name)],
 );
@@ -60,6 +67,33 @@ export const offers = pgTable(
     status: text("status").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+
+    // --- Verification (DESIGN §5; rules in server/providers/verification/README.md) ---
+    /** Model file size the agent reported, bytes; bounds plausible decode speed with memory bandwidth. */
+    modelSizeBytes: bigint("model_size_bytes", { mode: "number" }),
+    /** plausible | unchecked_unknown_hardware | unchecked_unknown_model_size | unchecked_small_model */
+    claimCheck: text("claim_check").notNull().default("unchecked_unknown_model_size"),
+    /** Memory bandwidth ÷ model size: the single-stream decode ceiling, tokens/s; null when unchecked. */
+    decodeCeilingTokensPerSecond: doublePrecision("decode_ceiling_tokens_per_second"),
+    /** The agent's own decode claim when the marketplace corrected `claimed_decode_tokens_per_second` down. */
+    claimedDecodeCorrectedFrom: doublePrecision("claimed_decode_corrected_from"),
+    /** unverified | verified | suspended. Only `verified` offers may take buyer traffic. */
+    verificationStatus: text("verification_status").notNull().default("unverified"),
+    /** identity_mismatch | too_slow | failing, while suspended. */
+    suspendedReason: text("suspended_reason"),
+    suspendedAt: timestamp("suspended_at", { withTimezone: true }),
+    /** Medians of recent observations (canaries and buyer streams) since the last registration. */
+    verifiedDecodeTokensPerSecond: doublePrecision("verified_decode_tokens_per_second"),
+    verifiedPrefillTokensPerSecond: doublePrecision("verified_prefill_tokens_per_second"),
+    verifiedTtftMs: doublePrecision("verified_ttft_ms"),
+    verifiedObservations: integer("verified_observations").notNull().default(0),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    /** 0..1 from heartbeat uptime, failed buyer requests and canary results; null before any canary. */
+    reliabilityScore: doublePrecision("reliability_score"),
+    /** Last (re-)registration of this offer: observations and canary bursts count from here. */
+    lastRegisteredAt: timestamp("last_registered_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When the verification worker next sends a canary; null = none scheduled (awaiting re-registration). */
+    nextCanaryAt: timestamp("next_canary_at", { withTimezone: true }).defaultNow(),
   },
-  (t) => [uniqueIndex("offers_machine_model_uq").on(t.machineId, t.modelId), index("offers_model_idx").on(t.modelId)],
+  (t) => [uniqueIndex("offers_machine_model_uq").on(t.machineId, t.modelId), index("offers_model_idx").on(t.modelId), index("offers_next_canary_idx").on(t.nextCanaryAt)],
 );

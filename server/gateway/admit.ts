@@ -1,59 +1,79 @@
-import { requestCostNanos, usdToNanos } from "../../lib/money";
-import type { ServiceContext } from "../context";
+import { requestCostNanos } from "../../lib/money";
 import { ServiceError } from "../errors";
 import { offerGateReasons } from "../providers/liveness";
 import { listOffersForModel, type RoutableOffer } from "../providers/list-routable-offers";
-import { chooseOffer } from "../router/choose-offer";
+import { route } from "../router/route";
+import type { Candidate, Preferences, RankedCandidate, RequestShape } from "../router/types";
 import type { GatewayDeps } from "./deps";
 
-const DEFAULT_MAX_TOKENS = 1024;
-/** Holds cover twice the predicted time, at least 2 s and at most 10 min of slot time. */
+export const DEFAULT_MAX_TOKENS = 1024;
+/** Holds cover twice the predicted slot time, at least 2 s and at most 10 min of it. */
 const MIN_HOLD_MS = 2_000;
 const MAX_HOLD_MS = 600_000;
+/** Assumed RTT for a machine we have not measured yet. */
+const DEFAULT_RTT_MS = 20;
 
-export function bidToNanos(max_price_per_second: number | string | undefined): bigint | undefined {
-  if (max_price_per_second === undefined) return undefined;
-  return usdToNanos(typeof max_price_per_second === "number" ? max_price_per_second.toFixed(9) : max_price_per_second);
+export type PlannedAttempt = RankedCandidate & { offer: RoutableOffer };
+
+/** Rough token count for prediction only (≈4 characters per token); metering uses the engine's count. */
+export function estimatePromptTokens(texts: string[]): number {
+  return Math.ceil(texts.reduce((n, t) => n + t.length, 0) / 4);
 }
 
-/** Chooses where a request runs and at what locked price, or explains in OpenAI terms why it cannot. */
-export async function routeRequest(deps: GatewayDeps, input: { modelId: string; max_price_nanos_per_second?: bigint }): Promise<{ offer: RoutableOffer; price_nanos_per_second: bigint }> {
+function toCandidate(deps: GatewayDeps, o: RoutableOffer, now: Date): Candidate {
+  return {
+    offerId: o.offerId,
+    machineId: o.machineId,
+    providerOrganizationId: o.providerOrganizationId,
+    modelId: o.modelId,
+    hardwareClass: o.hardwareClass,
+    quantization: (o.modelId.split(":")[1] ?? "").toLowerCase(),
+    ask_nanos_per_second: o.ask_nanos_per_second,
+    market_spot_nanos_per_second: deps.spotPrice(o.modelId, o.hardwareClass),
+    slots: o.slots,
+    inflight: deps.inflight.get(o.offerId) ?? 0,
+    decode_tokens_per_second: o.claimed_decode_tokens_per_second,
+    prefill_tokens_per_second: o.claimed_prefill_tokens_per_second,
+    base_ttft_ms: 0,
+    rtt_ms: deps.rtt_ms.get(o.machineId) ?? DEFAULT_RTT_MS,
+    // Slot occupancy is judged from this gateway's own in-flight count (fresher than heartbeats) by the router.
+    gateReasons: offerGateReasons({ machineStatus: o.machineStatus, lastHeartbeatAt: o.lastHeartbeatAt, offerStatus: o.offerStatus, slots: 1, activeSlots: 0, now }),
+  };
+}
+
+/** Where a request may run, in failover order, or an OpenAI-style reason why it cannot run anywhere. */
+export async function planAttempts(deps: GatewayDeps, input: { modelId: string; shape: RequestShape; prefs: Preferences }): Promise<PlannedAttempt[]> {
   const offers = await listOffersForModel(deps.services.db, input.modelId);
   if (offers.length === 0) {
     throw new ServiceError("model_not_found", `The model '${input.modelId}' does not exist or is not offered by any provider. GET /v1/models lists what is on offer.`, { param: "model" });
   }
   const now = deps.services.now();
-  const decision = chooseOffer(
-    offers.map((o) => ({
-      offerId: o.offerId,
-      ask_nanos_per_second: o.ask_nanos_per_second,
-      slots: o.slots,
-      inflight: deps.inflight.get(o.offerId) ?? 0,
-      // Slot occupancy is judged from this gateway's own in-flight count, which is fresher than heartbeats.
-      gateReasons: offerGateReasons({ machineStatus: o.machineStatus, lastHeartbeatAt: o.lastHeartbeatAt, offerStatus: o.offerStatus, slots: 1, activeSlots: 0, now }),
-    })),
-    { max_price_nanos_per_second: input.max_price_nanos_per_second },
-    deps.random,
-  );
-  if (!decision.ok) {
-    if (decision.reason === "price_above_bid") {
-      throw new ServiceError(
-        "no_provider_available",
-        `No provider serves '${input.modelId}' within your bid: the spot price is ${decision.spot_nanos_per_second} nano-USD per second, above your max_price_per_second.`,
-        { code: "price_above_bid" },
-      );
-    }
-    const why = decision.reason === "all_queues_full" ? "every provider is at capacity" : "no provider is online";
-    throw new ServiceError("no_provider_available", `No provider is available for '${input.modelId}' right now (${why}). Retry shortly.`);
+  const byId = new Map(offers.map((o) => [o.offerId, o]));
+  const result = route(offers.map((o) => toCandidate(deps, o, now)), input.shape, input.prefs, deps.random);
+  if (result.ranked.length > 0) return result.ranked.map((r) => ({ ...r, offer: byId.get(r.candidate.offerId)! }));
+
+  const reasons = new Set(result.rejected.map((r) => r.reason));
+  if (reasons.has("price_above_bid")) {
+    throw new ServiceError(
+      "spend_limit_exceeded",
+      `No provider serves '${input.modelId}' within your bid: the spot price is ${result.lowest_spot_nanos_per_second} nano-USD per second, above your max_price_per_second of ${input.prefs.max_price_nanos_per_second}.`,
+      { code: "price_above_bid", param: "spotlane.max_price_per_second" },
+    );
   }
-  return { offer: offers.find((o) => o.offerId === decision.offerId)!, price_nanos_per_second: decision.price_nanos_per_second };
+  if (reasons.has("ttft_above_limit")) {
+    throw new ServiceError("no_provider_available", `No provider for '${input.modelId}' is predicted to meet max_ttft_ms=${input.prefs.max_ttft_ms} right now.`, { code: "ttft_above_limit" });
+  }
+  const summary = [...reasons].join(", ") || "no provider is online";
+  throw new ServiceError("no_provider_available", `No provider is available for '${input.modelId}' right now (${summary}). Retry shortly.`);
 }
 
-/** The hold placed before dispatch: price × a generous bound on the request's slot time. */
-export function holdAmountNanos(offer: RoutableOffer, price_nanos_per_second: bigint, max_tokens: number | null | undefined): bigint {
-  const decode_ms = ((max_tokens ?? DEFAULT_MAX_TOKENS) * 1000) / Math.max(offer.claimed_decode_tokens_per_second, 1);
-  const hold_ms = Math.min(MAX_HOLD_MS, Math.max(MIN_HOLD_MS, Math.ceil(2 * (offer.claimed_ttft_ms + decode_ms))));
-  return requestCostNanos(price_nanos_per_second, hold_ms);
+/** The hold placed before dispatch: a generous bound on slot time, at the dearest price it may run at. */
+export function holdAmountNanos(attempts: PlannedAttempt[]): bigint {
+  let hold = 0n;
+  for (const a of attempts) {
+    const hold_ms = Math.min(MAX_HOLD_MS, Math.max(MIN_HOLD_MS, Math.ceil(2 * a.prediction.hold_ms)));
+    const amount = requestCostNanos(a.prediction.price_nanos_per_second, hold_ms);
+    if (amount > hold) hold = amount;
+  }
+  return hold;
 }
-
-export type { ServiceContext };

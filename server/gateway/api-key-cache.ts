@@ -3,8 +3,17 @@ import { sha256Hex } from "../../lib/secrets";
 import { apiKeys } from "../../db/schema";
 import type { Db } from "../../db/client";
 import { ServiceError } from "../errors";
+import { spotlanePreferences, type SpotlanePreferences } from "./schemas";
 
-export type ResolvedKey = { apiKeyId: string; organizationId: string };
+export type ResolvedKey = {
+  apiKeyId: string;
+  organizationId: string;
+  rate_limit_per_minute: number | null;
+  concurrency_limit: number | null;
+  monthly_spend_limit_nanos: bigint | null;
+  /** Validated routing defaults; a stored value that no longer parses is ignored rather than failing requests. */
+  routing_defaults: SpotlanePreferences | null;
+};
 
 /**
  * API keys resolved from memory at steady state. Entries (including misses) live for `ttl_ms`,
@@ -36,12 +45,25 @@ export class ApiKeyCache {
     let p = this.inflight.get(hash);
     if (!p) {
       p = this.db
-        .select({ apiKeyId: apiKeys.id, organizationId: apiKeys.organizationId, revokedAt: apiKeys.revokedAt })
+        .select({
+          apiKeyId: apiKeys.id,
+          organizationId: apiKeys.organizationId,
+          revokedAt: apiKeys.revokedAt,
+          rate_limit_per_minute: apiKeys.rateLimitPerMinute,
+          concurrency_limit: apiKeys.concurrencyLimit,
+          monthly_spend_limit_nanos: apiKeys.monthlySpendLimitNanos,
+          routingDefaults: apiKeys.routingDefaults,
+        })
         .from(apiKeys)
         .where(eq(apiKeys.keyHash, hash))
         .limit(1)
         .then(([row]) => {
-          const key = row && !row.revokedAt ? { apiKeyId: row.apiKeyId, organizationId: row.organizationId } : null;
+          let key: ResolvedKey | null = null;
+          if (row && !row.revokedAt) {
+            const { revokedAt: _revoked, routingDefaults, ...rest } = row;
+            const parsed = spotlanePreferences.safeParse(routingDefaults ?? {});
+            key = { ...rest, routing_defaults: parsed.success ? parsed.data : null };
+          }
           if (this.entries.size > 100_000) this.entries.clear();
           this.entries.set(hash, { key, fetched_ms: this.now_ms() });
           return key;

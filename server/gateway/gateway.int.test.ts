@@ -40,6 +40,7 @@ describe.each(DB_KINDS)("gateway end to end on %s", (kind) => {
     const requestId = response.headers.get("x-spotlane-request-id")!;
     expect(response.headers.get("x-spotlane-market")).toBe(`${TINY_MODEL_ID}@cpu`);
     const usage = data.usage as unknown as { cost_nanos: string; compute_ms: number; cost: number };
+    await mp.settled();
     const [row] = await db().select().from(requests).where(eq(requests.id, requestId));
     expect(row).toMatchObject({ status: "completed", promptTokens: data.usage!.prompt_tokens, completionTokens: 16, priceNanosPerSecond: 1_000_000n, computeMs: usage.compute_ms });
     // price × compute_ms / 1000, half-up; buyer debit = provider credit + fee.
@@ -63,9 +64,11 @@ describe.each(DB_KINDS)("gateway end to end on %s", (kind) => {
   });
 
   it("streams without include_usage and still meters the request", async () => {
+    await mp.settled();
     const before = await db().select({ n: sql<number>`count(*)::int` }).from(requests);
     const stream = await client.chat.completions.create({ model: TINY_MODEL_ID, messages: [{ role: "user", content: "x" }], max_tokens: 4, stream: true });
     for await (const chunk of stream) expect(chunk.usage ?? null).toBeNull();
+    await mp.settled();
     const after = await db().select({ n: sql<number>`count(*)::int` }).from(requests);
     expect(after[0]!.n).toBe(before[0]!.n + 1);
   });
@@ -85,7 +88,7 @@ describe.each(DB_KINDS)("gateway end to end on %s", (kind) => {
   it("refuses a request whose bid is below the spot price", async () => {
     await expect(
       client.chat.completions.create({ model: TINY_MODEL_ID, messages: [{ role: "user", content: "hi" }], spotlane: { max_price_per_second: 0.0005 } } as never),
-    ).rejects.toMatchObject({ status: 503, code: "price_above_bid" });
+    ).rejects.toMatchObject({ status: 402, code: "price_above_bid", message: expect.stringContaining("1000000 nano-USD per second") });
   });
 
   it("keeps the ledger balanced to the nano-dollar over many concurrent requests", async () => {
@@ -99,6 +102,7 @@ describe.each(DB_KINDS)("gateway end to end on %s", (kind) => {
         for await (const _ of s) void _;
       }),
     );
+    await mp.settled();
     const N = results.filter((r) => r.status === "fulfilled").length;
     expect(N).toBeGreaterThanOrEqual(8);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ status: 503 });

@@ -1,16 +1,25 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ServiceError } from "../errors";
+import { fallbackLogger, requestLogger } from "../logger";
 import type { GatewayDeps } from "./deps";
 import { listModels } from "./list-models";
+import { finishOnClose, type GatewayEndpoint } from "./metrics";
 import { sendOpenAIError } from "./openai-errors";
 import { proxyCompletion } from "./proxy-completion";
 
+const ENDPOINTS: Record<string, GatewayEndpoint> = { "/v1/chat/completions": "chat.completions", "/v1/completions": "completions", "/v1/models": "models" };
+
 /** The /v1 surface. Plain node:http: no Next.js pipeline on the hot path (DESIGN §2). */
 export function createGatewayHandler(deps: GatewayDeps) {
+  const logger = deps.logger ?? fallbackLogger();
   return async function handleGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
     try {
       if (req.method === "OPTIONS") return void res.writeHead(204, corsHeaders()).end();
+      // Counted from arrival to the response's close. The pipeline refines model, TTFT and outcome
+      // through `obs` (see metrics.ts): hand it to proxyCompletion as its last argument.
+      const obs = deps.metrics?.requestStarted({ endpoint: ENDPOINTS[path] ?? "other" });
+      if (obs) finishOnClose(obs, res);
       if (path === "/v1/models" && req.method === "GET") {
         await deps.keys.resolve(req.headers.authorization);
         return await listModels(deps, res);
@@ -19,7 +28,7 @@ export function createGatewayHandler(deps: GatewayDeps) {
       if (path === "/v1/completions" && req.method === "POST") return await proxyCompletion(deps, "completions", req, res);
       throw new ServiceError("not_found", `Unknown request URL: ${req.method} ${path}. See the API reference for valid endpoints.`);
     } catch (err) {
-      if (!(err instanceof ServiceError)) console.error("gateway error", err);
+      if (!(err instanceof ServiceError)) requestLogger(logger, req).error({ err }, "gateway error");
       sendOpenAIError(res, err);
     }
   };

@@ -9,6 +9,8 @@ const MAPPING: Record<ServiceErrorCode, { status: number; type: string }> = {
   not_found: { status: 404, type: "invalid_request_error" },
   model_not_found: { status: 404, type: "invalid_request_error" },
   insufficient_balance: { status: 402, type: "insufficient_quota" },
+  spend_limit_exceeded: { status: 402, type: "insufficient_quota" },
+  rate_limited: { status: 429, type: "requests" },
   no_provider_available: { status: 503, type: "server_error" },
   upstream_error: { status: 502, type: "server_error" },
   conflict: { status: 409, type: "invalid_request_error" },
@@ -19,6 +21,7 @@ const OPENAI_CODES: Partial<Record<ServiceErrorCode, string>> = {
   unauthenticated: "invalid_api_key",
   model_not_found: "model_not_found",
   insufficient_balance: "insufficient_quota",
+  rate_limited: "rate_limit_exceeded",
 };
 
 export type OpenAIErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };

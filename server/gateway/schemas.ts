@@ -11,11 +11,22 @@ export const chatMessage = z.looseObject({
   name: z.string().optional(),
 });
 
-export const spotlaneOptions = z
-  .object({
-    max_price_per_second: z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/)]).optional(),
-  })
-  .optional();
+const usdAmount = z.union([z.number().nonnegative().max(1_000_000), z.string().regex(/^\d+(\.\d{1,9})?$/, "a USD amount like \"0.0001\"")]);
+const idList = z.array(z.string().min(1).max(200)).max(100);
+
+/** Spotlane's routing preferences (body field `spotlane`, and per-key defaults from the dashboard). */
+export const spotlanePreferences = z.strictObject({
+  sort: z.enum(["price", "latency", "throughput", "balanced"]).optional(),
+  /** USD per slot-second. */
+  max_price_per_second: usdAmount.optional(),
+  max_ttft_ms: z.number().int().positive().max(600_000).optional(),
+  hardware: z.strictObject({ only: idList.optional(), ignore: idList.optional() }).optional(),
+  quantizations: idList.optional(),
+  providers: z.strictObject({ order: idList.optional(), only: idList.optional(), ignore: idList.optional() }).optional(),
+  allow_fallbacks: z.boolean().optional(),
+});
+export type SpotlanePreferences = z.infer<typeof spotlanePreferences>;
+export const spotlaneOptions = spotlanePreferences.optional();
 
 export const chatCompletionRequest = z.looseObject({
   model: z.string().min(1),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AGENT_API_PREFIX, heartbeatRequest, registerMachineRequest } from "../../lib/wire/agent";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
+import { fallbackLogger, requestLogger, type Logger } from "../logger";
 import { parseJsonBody, readBody } from "../gateway/read-body";
 import { toOpenAIError } from "../gateway/openai-errors";
 import { authenticateAgent } from "./authenticate-agent";
@@ -18,7 +19,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown) {
 }
 
 /** /agent/v1/*: what `spotlane-agent` calls. Errors use the same JSON shape as /v1. */
-export function createAgentApiHandler(ctx: ServiceContext) {
+export function createAgentApiHandler(ctx: ServiceContext, logger: Logger = fallbackLogger()) {
   return async function handleAgentApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!;
     try {
@@ -38,7 +39,7 @@ export function createAgentApiHandler(ctx: ServiceContext) {
           throw new ServiceError("not_found", `Unknown agent endpoint: ${req.method} ${path}`);
       }
     } catch (err) {
-      if (!(err instanceof ServiceError)) console.error("agent api error", err);
+      if (!(err instanceof ServiceError)) requestLogger(logger, req).error({ err }, "agent api error");
       const { status, body } = toOpenAIError(err);
       sendJson(res, status, body);
     }

@@ -1,4 +1,4 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, ne, or, sql } from "drizzle-orm";
 import type { Queryable } from "../../db/client";
 import { machines, offers } from "../../db/schema";
 
@@ -17,10 +17,15 @@ export type RoutableOffer = {
   activeSlots: number;
   ask_nanos_per_second: bigint;
   claimed_decode_tokens_per_second: number;
+  claimed_prefill_tokens_per_second: number;
   claimed_ttft_ms: number;
 };
 
-/** Every offer of the model on a machine that is not offline; gates are applied by the router. */
+/**
+ * Every offer of the model — the exact id, or any quantization of it when the id has none
+ * (`llama-3.1-8b-instruct` matches `llama-3.1-8b-instruct:q4_k_m`). Offline machines are included
+ * so the router can name why they are out; an empty result means nobody has ever offered the model.
+ */
 export async function listOffersForModel(q: Queryable, modelId: string): Promise<RoutableOffer[]> {
   return q
     .select({
@@ -38,11 +43,12 @@ export async function listOffersForModel(q: Queryable, modelId: string): Promise
       activeSlots: offers.activeSlots,
       ask_nanos_per_second: offers.askNanosPerSecond,
       claimed_decode_tokens_per_second: offers.claimedDecodeTokensPerSecond,
+      claimed_prefill_tokens_per_second: offers.claimedPrefillTokensPerSecond,
       claimed_ttft_ms: offers.claimedTtftMs,
     })
     .from(offers)
     .innerJoin(machines, eq(offers.machineId, machines.id))
-    .where(and(eq(offers.modelId, modelId), ne(machines.status, "offline")));
+    .where(or(eq(offers.modelId, modelId), sql`starts_with(${offers.modelId}, ${modelId + ":"})`));
 }
 
 /** Models with at least one offer on a machine that is not offline, for /v1/models. */

@@ -28,6 +28,8 @@ const TRPC_CODE_BY_SERVICE_CODE: Record<ServiceErrorCode, TRPC_ERROR_CODE_KEY> =
   not_found: "NOT_FOUND",
   model_not_found: "NOT_FOUND",
   insufficient_balance: "PAYMENT_REQUIRED",
+  spend_limit_exceeded: "PAYMENT_REQUIRED",
+  rate_limited: "TOO_MANY_REQUESTS",
   no_provider_available: "SERVICE_UNAVAILABLE",
   upstream_error: "BAD_GATEWAY",
   conflict: "CONFLICT",

@@ -30,7 +30,11 @@ export type EngineLoad = {
   active_slots: number;
   slots: number;
   queued_requests: number; // waiting for a free slot (FIFO)
+  kv_cache_usage?: number; // 0..1, where the engine reports it (vLLM)
 };
+
+/** What `doctor` and the external adapters say about an engine right now. */
+export type EngineHealth = { ok: boolean; detail: string };
 
 export interface Engine {
   readonly info: EngineInfo;
@@ -41,6 +45,8 @@ export interface Engine {
   generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<EngineEvent>;
   load(): EngineLoad;
   close(): Promise<void>;
+  /** External engines: asks the engine itself (readiness endpoint). Embedded engines omit it. */
+  health?(): Promise<EngineHealth>;
 }
 
 /** A request the engine refuses before generating (maps to HTTP 400 at the gateway). */

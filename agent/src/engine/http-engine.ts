@@ -1,0 +1,235 @@
+// An Engine backed by an external server's OpenAI-compatible streaming API (llama-server, vLLM).
+// Generation streams /v1/chat/completions or /v1/completions; load comes from the server's own
+// metrics, polled in the background (heartbeats read load() synchronously), combined with the
+// requests this agent has in flight so a request that just started counts at once.
+import { sseData } from "./sse-reader";
+import {
+  EngineClosedError,
+  EngineRequestError,
+  type Engine,
+  type EngineEvent,
+  type EngineHealth,
+  type EngineInfo,
+  type EngineLoad,
+  type GenerateRequest,
+} from "./types";
+
+/** The engine's own view of its load; null fields are unknown. */
+export type ReportedLoad = { active: number | null; queued: number | null; kv_cache_usage?: number | null };
+
+export type HttpEngineOptions = {
+  info: EngineInfo;
+  baseUrl: string;
+  /** Sent as "model" (vLLM refuses any other name; llama-server ignores it). */
+  model: string;
+  /** Engine-specific body fields that make sampling follow OpenAI semantics exactly. */
+  samplingExtras: (req: GenerateRequest) => Record<string, unknown>;
+  /** Usage from engine-specific fields when the stream carries no `usage` (llama-server `timings`). */
+  usageFromChunk?: (chunk: Chunk) => Usage | null;
+  pollLoad: () => Promise<ReportedLoad>;
+  health: () => Promise<EngineHealth>;
+  pollInterval_ms?: number;
+  headers?: Record<string, string>;
+};
+
+export type Usage = { prompt_tokens: number; completion_tokens: number };
+export type Chunk = {
+  choices?: { delta?: { content?: string | null }; text?: string; finish_reason?: string | null }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  error?: { message?: string; type?: string } | string;
+  [k: string]: unknown;
+};
+
+const DEFAULT_POLL_INTERVAL_MS = 1_000;
+
+/** Maps an engine's error response to what the agent tells the gateway: 400s are the buyer's, the rest the provider's. */
+export async function errorFromResponse(res: Response, what: string): Promise<Error> {
+  const text = await res.text().catch(() => "");
+  let message = text.slice(0, 500) || `HTTP ${res.status}`;
+  let type = "";
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string; type?: string } | string; message?: string; type?: string; detail?: unknown };
+    const err = typeof body.error === "object" && body.error ? body.error : body;
+    message = (typeof err.message === "string" && err.message) || (typeof body.error === "string" ? body.error : message);
+    type = typeof err.type === "string" ? err.type : "";
+  } catch {
+    // not JSON: keep the text
+  }
+  if (res.status === 400 || res.status === 422) {
+    const tooLong = type === "exceed_context_size_error" || /context (length|size|window)|maximum context/i.test(message);
+    return new EngineRequestError(tooLong ? "context_length_exceeded" : "invalid_request", message);
+  }
+  return new Error(`${what} answered HTTP ${res.status}: ${message}`);
+}
+
+export class HttpEngine implements Engine {
+  readonly info: EngineInfo;
+  private inflight = new Set<AbortController>();
+  private reported: ReportedLoad | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private polling = false;
+
+  constructor(private readonly opts: HttpEngineOptions) {
+    this.info = opts.info;
+  }
+
+  /** Starts background load polling; resolves after the first poll so load() is meaningful at once. */
+  async start(): Promise<this> {
+    await this.pollOnce();
+    this.timer = setInterval(() => void this.pollOnce(), this.opts.pollInterval_ms ?? DEFAULT_POLL_INTERVAL_MS);
+    this.timer.unref();
+    return this;
+  }
+
+  private async pollOnce(): Promise<void> {
+    if (this.polling) return; // a slow engine must not pile up metric scrapes
+    this.polling = true;
+    try {
+      this.reported = await this.opts.pollLoad();
+    } catch {
+      this.reported = null; // unreachable: fall back to what this agent knows
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  load(): EngineLoad {
+    const slots = this.info.slots;
+    const local = this.inflight.size;
+    const active = Math.min(slots, Math.max(this.reported?.active ?? 0, local));
+    const queued = Math.max(this.reported?.queued ?? 0, local - slots);
+    const kv = this.reported?.kv_cache_usage;
+    return { active_slots: active, slots, queued_requests: queued, ...(kv != null ? { kv_cache_usage: kv } : {}) };
+  }
+
+  health(): Promise<EngineHealth> {
+    return this.opts.health();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      for (const c of this.inflight) c.abort(new EngineClosedError());
+    })();
+    return this.closing;
+  }
+
+  generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<EngineEvent> {
+    return { [Symbol.asyncIterator]: () => this.run(req, signal) };
+  }
+
+  private async *run(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<EngineEvent> {
+    if (this.closing) throw new EngineClosedError();
+    if ((req.messages == null) === (req.prompt == null)) throw new EngineRequestError("invalid_request", "exactly one of messages or prompt is required");
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    if (signal.aborted) stop.abort(signal.reason);
+    else signal.addEventListener("abort", onAbort, { once: true });
+    this.inflight.add(stop);
+    try {
+      yield* this.stream(req, stop.signal);
+    } catch (err) {
+      // Aborts surface as the caller's reason (the Engine contract), not as fetch's AbortError.
+      if (stop.signal.aborted) throw stop.signal.reason;
+      throw err;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      this.inflight.delete(stop);
+      // Leaving early (break in for-await) hangs up on the engine, which stops generating.
+      if (!stop.signal.aborted) stop.abort(new Error("stream consumer stopped reading"));
+    }
+  }
+
+  private async *stream(req: GenerateRequest, signal: AbortSignal): AsyncGenerator<EngineEvent> {
+    const chat = req.messages != null;
+    const body = {
+      model: this.opts.model,
+      ...(chat ? { messages: req.messages } : { prompt: req.prompt }),
+      max_tokens: req.max_tokens,
+      // OpenAI defaults, sent explicitly: engines otherwise apply their own (llama-server
+      // temperature 0.8, top_k 40; vLLM the model's generation_config.json).
+      temperature: req.temperature ?? 1,
+      top_p: req.top_p ?? 1,
+      ...(req.seed != null ? { seed: req.seed } : {}),
+      ...(req.stop && req.stop.length > 0 ? { stop: req.stop } : {}),
+      stream: true,
+      stream_options: { include_usage: true },
+      ...this.opts.samplingExtras(req),
+    };
+    const res = await fetch(new URL(chat ? "/v1/chat/completions" : "/v1/completions", this.opts.baseUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...this.opts.headers },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (!res.ok || !res.body) throw await errorFromResponse(res, this.info.engine);
+
+    let finish: "stop" | "length" | null = null;
+    let usage: Usage | null = null;
+    let deltas = 0;
+    for await (const data of sseData(res.body)) {
+      if (data === "[DONE]") break;
+      const chunk = JSON.parse(data) as Chunk;
+      if (chunk.error) throw new Error(`${this.info.engine} failed mid-stream: ${typeof chunk.error === "string" ? chunk.error : (chunk.error.message ?? "unknown error")}`);
+      const choice = chunk.choices?.[0];
+      const text = chat ? choice?.delta?.content : choice?.text;
+      if (text) {
+        deltas++;
+        yield { type: "delta", text };
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason === "length" ? "length" : "stop";
+      if (chunk.usage && chunk.usage.completion_tokens != null) usage = { prompt_tokens: chunk.usage.prompt_tokens ?? 0, completion_tokens: chunk.usage.completion_tokens };
+      else usage = this.opts.usageFromChunk?.(chunk) ?? usage;
+    }
+    if (!finish) throw new Error(`${this.info.engine} ended the stream without a finish reason`);
+    // Last resort: an engine that reports no usage at all is billed by what was streamed.
+    yield { type: "done", finish_reason: finish, usage: usage ?? { prompt_tokens: 0, completion_tokens: deltas } };
+  }
+}
+
+export type ReadyOptions = { timeout_ms: number; interval_ms?: number; onWaiting?: (why: string) => void };
+
+/**
+ * Polls `probe` until it says ready: engines answer 503 while loading weights (llama-server) or
+ * refuse connections until loaded (vLLM). Rejects with the last reason after `timeout_ms`.
+ */
+export async function waitUntilReady(probe: () => Promise<EngineHealth>, opts: ReadyOptions): Promise<void> {
+  const deadline = Date.now() + opts.timeout_ms;
+  let last = "";
+  for (;;) {
+    const h = await probe().catch((err: unknown): EngineHealth => ({ ok: false, detail: describeFetchError(err) }));
+    if (h.ok) return;
+    if (h.detail !== last) opts.onWaiting?.(h.detail);
+    last = h.detail;
+    if (Date.now() >= deadline) throw new Error(`engine not ready after ${Math.round(opts.timeout_ms / 1000)} s: ${h.detail}`);
+    await new Promise((r) => setTimeout(r, opts.interval_ms ?? 500));
+  }
+}
+
+/** "fetch failed" hides the reason; ECONNREFUSED and friends are in `cause`. */
+export function describeFetchError(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  return e.cause?.code ? `${e.cause.code} (${e.cause.message ?? e.message})` : (e.message ?? String(err));
+}
+
+export async function getJson(baseUrl: string, path: string, timeout_ms = 5_000, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(new URL(path, baseUrl), { headers, signal: AbortSignal.timeout(timeout_ms) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // keep text (Prometheus, empty bodies)
+  }
+  return { status: res.status, body };
+}
+
+/** Quantization from a file or model name: "Llama-3.1-8B-Instruct-Q4_K_M.gguf" → "q4_k_m", "…-AWQ" → "awq". */
+export function quantizationFromName(name: string): string | null {
+  const base = name.split(/[\\/]/).pop() ?? name;
+  const gguf = /(?:^|[^a-z0-9])((?:i?q\d(?:_[a-z0-9]+)*)|bf16|f16|f32|fp16|fp8|fp32)(?:[^a-z0-9]|$)/i.exec(base.replace(/\.gguf$/i, ""));
+  if (gguf) return gguf[1]!.toLowerCase();
+  const other = /(?:^|[^a-z0-9])(awq|gptq|int4|int8|w4a16|w8a8|nvfp4|mxfp4|bnb-4bit)(?:[^a-z0-9]|$)/i.exec(base);
+  return other ? other[1]!.toLowerCase() : null;
+}

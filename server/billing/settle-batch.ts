@@ -1,0 +1,66 @@
+import { inArray } from "drizzle-orm";
+import { newId } from "../../lib/ids";
+import { journalEntries, ledgerLines, requests, reservations } from "../../db/schema";
+import type { ServiceContext } from "../context";
+import { priceOutcome, type RequestOutcome } from "./settle-request";
+
+/**
+ * Settles many requests in one transaction, exactly once each: the request row is the
+ * idempotency key (a request id already recorded is skipped entirely), and each new request gets
+ * one balanced journal entry (buyer debit = provider credit + fee) and its hold released.
+ */
+export async function settleBatch(ctx: ServiceContext, outcomes: RequestOutcome[]): Promise<{ settled: number }> {
+  if (outcomes.length === 0) return { settled: 0 };
+  const unique = [...new Map(outcomes.map((o) => [o.requestId, o])).values()];
+  return ctx.db.transaction(async (tx) => {
+    const priced = unique.map((o) => ({ o, p: priceOutcome(o, ctx.platform_fee_bps) }));
+    const inserted = await tx
+      .insert(requests)
+      .values(
+        priced.map(({ o, p }) => ({
+          id: o.requestId,
+          organizationId: o.organizationId,
+          apiKeyId: o.apiKeyId,
+          offerId: o.offerId,
+          machineId: o.machineId,
+          providerOrganizationId: o.providerOrganizationId,
+          modelId: o.modelId,
+          hardwareClass: o.hardwareClass,
+          endpoint: o.endpoint,
+          stream: o.stream,
+          status: o.status,
+          errorCode: o.errorCode,
+          priceNanosPerSecond: o.price_nanos_per_second,
+          computeMs: o.compute_ms,
+          ttftMs: o.ttft_ms,
+          promptTokens: o.prompt_tokens,
+          completionTokens: o.completion_tokens,
+          costNanos: p.cost_nanos,
+          providerEarningsNanos: p.provider_nanos,
+          platformFeeNanos: p.fee_nanos,
+          dispatchedAt: o.dispatchedAt,
+          completedAt: o.completedAt,
+        })),
+      )
+      .onConflictDoNothing({ target: requests.id })
+      .returning({ id: requests.id });
+    const fresh = new Set(inserted.map((r) => r.id));
+    const toPost = priced.filter(({ o }) => fresh.has(o.requestId));
+    if (toPost.length > 0) {
+      const entries = toPost.map(({ o, p }) => ({ id: newId("journalEntry"), o, p }));
+      await tx.insert(journalEntries).values(entries.map(({ id, o }) => ({ id, kind: "request_settlement", idempotencyKey: `settle:${o.requestId}`, requestId: o.requestId, createdAt: o.completedAt })));
+      const lines = entries.flatMap(({ id, o, p }) =>
+        [
+          { account: "buyer_balance" as const, organizationId: o.organizationId, amountNanos: -p.cost_nanos },
+          { account: "provider_earnings" as const, organizationId: o.providerOrganizationId, amountNanos: p.provider_nanos },
+          { account: "platform_revenue" as const, organizationId: null, amountNanos: p.fee_nanos },
+        ]
+          .filter((l) => l.amountNanos !== 0n)
+          .map((l) => ({ id: newId("ledgerLine"), journalEntryId: id, createdAt: o.completedAt, ...l })),
+      );
+      if (lines.length > 0) await tx.insert(ledgerLines).values(lines);
+    }
+    await tx.delete(reservations).where(inArray(reservations.requestId, unique.map((o) => o.requestId)));
+    return { settled: toPost.length };
+  });
+}

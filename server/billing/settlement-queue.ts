@@ -1,0 +1,119 @@
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { ServiceContext } from "../context";
+import { settleBatch } from "./settle-batch";
+import { priceOutcome, type RequestOutcome } from "./settle-request";
+
+const BIGINT_FIELDS = ["price_nanos_per_second"] as const;
+const DATE_FIELDS = ["dispatchedAt", "completedAt"] as const;
+
+function encode(o: RequestOutcome): string {
+  return JSON.stringify(o, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n";
+}
+
+function decode(line: string): RequestOutcome {
+  const raw = JSON.parse(line) as Record<string, unknown>;
+  for (const f of BIGINT_FIELDS) raw[f] = BigInt(raw[f] as string);
+  for (const f of DATE_FIELDS) raw[f] = new Date(raw[f] as string);
+  return raw as RequestOutcome;
+}
+
+/**
+ * Settlement off the hot path, durably. `enqueue` appends the outcome to a write-ahead log segment
+ * with a synchronous write (it survives `kill -9` of the process: the bytes are in the kernel's page
+ * cache) and returns the price at once; a flusher settles batches in one transaction each and then
+ * deletes the segment. At start, leftover segments are replayed; settlement is idempotent per
+ * request id, so a segment settled just before a crash is never counted twice.
+ */
+export class SettlementQueue {
+  private current: RequestOutcome[] = [];
+  private fd: number | null = null;
+  private segment: string | null = null;
+  private seq = 0;
+  /** Closed segments not yet settled, oldest first; a failed flush leaves them here to retry. */
+  private sealed = new Map<string, RequestOutcome[]>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private ctx: ServiceContext,
+    private opts: { walDir: string; flush_interval_ms?: number; max_batch?: number; onError?: (err: Error) => void },
+  ) {
+    mkdirSync(opts.walDir, { recursive: true });
+  }
+
+  /** Replays segments a previous process left behind. Call before serving. */
+  async recover(): Promise<number> {
+    let recovered = 0;
+    for (const name of readdirSync(this.opts.walDir).filter((n) => n.endsWith(".wal")).sort()) {
+      const path = join(this.opts.walDir, name);
+      if (path === this.segment || this.sealed.has(path)) continue;
+      const outcomes: RequestOutcome[] = [];
+      for (const line of readFileSync(path, "utf8").split("\n")) {
+        if (!line.trim()) continue;
+        try {
+          outcomes.push(decode(line));
+        } catch {
+          // A torn last line from a crash mid-write: that response was never completed either.
+        }
+      }
+      this.sealed.set(path, outcomes);
+      recovered += outcomes.length;
+    }
+    await this.flush();
+    return recovered;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush().catch((err) => this.opts.onError?.(err as Error)), this.opts.flush_interval_ms ?? 25);
+    this.timer.unref();
+  }
+
+  /** Outcomes enqueued but not yet in the ledger. */
+  get depth(): number {
+    let n = this.current.length;
+    for (const batch of this.sealed.values()) n += batch.length;
+    return n;
+  }
+
+  /** Durable once this returns; the ledger catches up within a flush interval. */
+  enqueue(outcome: RequestOutcome): ReturnType<typeof priceOutcome> {
+    if (this.fd === null) {
+      this.segment = join(this.opts.walDir, `${Date.now().toString().padStart(15, "0")}-${process.pid}-${(this.seq++).toString().padStart(6, "0")}.wal`);
+      this.fd = openSync(this.segment, "a");
+    }
+    writeSync(this.fd, encode(outcome));
+    this.current.push(outcome);
+    return priceOutcome(outcome, this.ctx.platform_fee_bps);
+  }
+
+  /** Settles everything enqueued so far (the timer, tests and shutdown call this). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.sealed.set(this.segment!, this.current);
+      this.fd = null;
+      this.segment = null;
+      this.current = [];
+    }
+    if (this.sealed.size === 0) return;
+    this.flushing = (async () => {
+      const size = this.opts.max_batch ?? 500;
+      for (const [path, outcomes] of this.sealed) {
+        for (let i = 0; i < outcomes.length; i += size) await settleBatch(this.ctx, outcomes.slice(i, i + size));
+        unlinkSync(path);
+        this.sealed.delete(path);
+      }
+    })().finally(() => {
+      this.flushing = null;
+    });
+    await this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+}
