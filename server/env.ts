@@ -10,6 +10,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().default(".data"),
   /** Names this gateway's settlement write-ahead log; a restarted instance must keep its name to replay it. */
   INSTANCE_ID: z.string().regex(/^[a-zA-Z0-9_-]+$/).default("main"),
+  /** How often settled requests are written to the ledger in one batch. */
+  SETTLEMENT_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).default(25),
   /** Public base URL; defaults to http://HOST:PORT. */
   PUBLIC_URL: z.string().url().optional(),
   /** Auth cookie signing secret; generated and kept in DATA_DIR when unset. */

@@ -78,6 +78,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Replay settlements a crashed predecessor logged but did not commit, before taking traffic.
   const settlements = new SettlementQueue(services, {
     walDir: join(dataDir, "settlement-wal", env.INSTANCE_ID),
+    flush_interval_ms: env.SETTLEMENT_FLUSH_INTERVAL_MS,
     onError: (err) => logger.error({ err }, "settlement flush failed; will retry"),
   });
   const recovered = await settlements.recover();

@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiKeys, journalEntries, requests, users } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { createTestDatabase } from "../../test/database";
+import { createOrganizationForUser } from "../auth/create-organization";
+import type { ServiceContext } from "../context";
+import { accountBalanceNanos } from "./balances";
+import { SettlementQueue } from "./settlement-queue";
+import type { RequestOutcome } from "./settle-request";
+
+describe("SettlementQueue (PGlite)", () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let ctx: ServiceContext;
+  let buyerOrg: string;
+  let providerOrg: string;
+  let apiKeyId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("pglite");
+    ctx = { db: database.db, now: () => new Date(), platform_fee_bps: 1000, test_credit_nanos: 0n };
+    const mk = async (credit: bigint) => {
+      const userId = newId("user");
+      await database.db.insert(users).values({ id: userId, name: "u", email: `${userId}@t.local` });
+      return (await createOrganizationForUser(database.db, { userId, name: "o", roles: "admin", testCreditNanos: credit })).organizationId;
+    };
+    buyerOrg = await mk(1_000_000_000n);
+    providerOrg = await mk(0n);
+    apiKeyId = newId("apiKey");
+    await database.db.insert(apiKeys).values({ id: apiKeyId, organizationId: buyerOrg, name: "k", keyPrefix: "p", keyHash: apiKeyId });
+  });
+  afterAll(async () => database?.close());
+
+  const outcome = (over: Partial<RequestOutcome> = {}): RequestOutcome => ({
+    requestId: newId("request"),
+    organizationId: buyerOrg,
+    apiKeyId,
+    offerId: "off_x",
+    machineId: "mach_x",
+    providerOrganizationId: providerOrg,
+    modelId: "m",
+    hardwareClass: "cpu",
+    endpoint: "chat.completions",
+    stream: false,
+    status: "completed",
+    errorCode: null,
+    price_nanos_per_second: 1_000_000n,
+    compute_ms: 1234,
+    ttft_ms: 10,
+    prompt_tokens: 3,
+    completion_tokens: 4,
+    dispatchedAt: new Date(),
+    completedAt: new Date(),
+    ...over,
+  });
+
+  it("settles what it logged, ignores a torn last line, and never counts a replayed segment twice", async () => {
+    const walDir = mkdtempSync(join(tmpdir(), "wal-"));
+    const q = new SettlementQueue(ctx, { walDir });
+    const a = outcome();
+    const b = outcome({ status: "failed", errorCode: "provider_stream_failed" });
+    expect(q.enqueue(a).cost_nanos).toBe(1_234_000n);
+    expect(q.enqueue(b).cost_nanos).toBe(0n);
+    const [segment] = readdirSync(walDir);
+    const logged = readFileSync(join(walDir, segment!), "utf8");
+    expect(q.depth).toBe(2);
+    await q.flush();
+    expect(q.depth).toBe(0);
+    expect(readdirSync(walDir)).toEqual([]);
+
+    // A crash after the commit but before the segment was deleted, plus a torn write of a third request.
+    const c = outcome();
+    writeFileSync(join(walDir, segment!), logged + JSON.stringify(c, (_k, v) => (typeof v === "bigint" ? String(v) : v)).slice(0, 40));
+    const restarted = new SettlementQueue(ctx, { walDir });
+    expect(await restarted.recover()).toBe(2);
+    expect(readdirSync(walDir)).toEqual([]);
+
+    const rows = await database.db.select({ id: requests.id }).from(requests);
+    expect(rows.map((r) => r.id).sort()).toEqual([a.requestId, b.requestId].sort());
+    const [entries] = await database.db.select({ n: sql<number>`count(*)::int` }).from(journalEntries).where(sql`${journalEntries.kind} = 'request_settlement'`);
+    expect(entries!.n).toBe(2);
+    expect(await accountBalanceNanos(database.db, "buyer_balance", buyerOrg)).toBe(1_000_000_000n - 1_234_000n);
+    expect(await accountBalanceNanos(database.db, "provider_earnings", providerOrg)).toBe(1_234_000n - 123_400n);
+  });
+});
