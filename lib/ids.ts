@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   journalEntry: "je",
   ledgerLine: "ll",
   reservation: "rsv",
+  creditLease: "lse",
   organization: "org",
   user: "usr",
   member: "mem",

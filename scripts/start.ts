@@ -10,6 +10,7 @@ import { readEnv } from "../server/env";
 import { startServer } from "../server/main";
 import { seedDemo, DEMO_BUYER } from "../server/seed-demo";
 import { ensureNextBuild } from "./ensure-next-build";
+import { seedReferenceFingerprints } from "./seed-reference-fingerprints";
 
 const DEMO_ASK_USD_PER_SECOND = "0.00005";
 const root = resolve(import.meta.dirname, "..");
@@ -64,6 +65,9 @@ async function main() {
   if (env.SPOTLANE_DEMO) {
     const model = await makeTinyModel(join(dataDir, "models", "spotlane-tiny.gguf"));
     const creds = await seedDemo(server.runtime, join(dataDir, "demo-credentials.json"));
+    // The demo model's expected outputs, from our own copy of it: an agent serving other weights under
+    // its id is caught by canaries and suspended (rather than defining the model by trust on first use).
+    if (await seedReferenceFingerprints(server.runtime.database.db, { modelPath: model.path, modelId: model.modelId })) log(`seeded reference fingerprints for ${model.modelId}`);
     agent = spawn(
       process.execPath,
       ["--import", "tsx", join(root, "agent", "src", "cli.ts"), "--server", server.url, "--token", creds.agentToken!, "--model", model.path, "--model-id", model.modelId, "--ask", DEMO_ASK_USD_PER_SECOND, "--slots", "2", "--name", "demo-provider"],

@@ -19,7 +19,9 @@ import { loggerFromEnv } from "./logger";
 import { setRuntime, type Runtime } from "./runtime";
 import { startWorkers } from "../workers";
 import { SettlementQueue } from "./billing/settlement-queue";
+import { CreditLeases } from "./billing/credit-leases";
 import { KeyRateLimiter } from "./gateway/rate-limiter";
+import { OfferBook } from "./gateway/offer-book";
 
 export type RunningServer = { url: string; port: number; runtime: Runtime; close(): Promise<void> };
 
@@ -76,7 +78,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   setRuntime(runtime);
 
   // Replay settlements a crashed predecessor logged but did not commit, before taking traffic.
+  const leases = new CreditLeases(services, env.INSTANCE_ID);
   const settlements = new SettlementQueue(services, {
+    leases,
     walDir: join(dataDir, "settlement-wal", env.INSTANCE_ID),
     flush_interval_ms: env.SETTLEMENT_FLUSH_INTERVAL_MS,
     onError: (err) => logger.error({ err }, "settlement flush failed; will retry"),
@@ -84,14 +88,19 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const recovered = await settlements.recover();
   if (recovered > 0) logger.warn({ recovered }, "replayed settlements from the write-ahead log");
   settlements.start();
+  leases.start();
   metrics.observeSettlementQueueDepth(() => settlements.depth);
   runtime.settlements = settlements;
 
+  const offerBook = new OfferBook(database.db, () => Date.now());
+  runtime.offerBook = offerBook;
   const gateway = createGatewayHandler({
     services,
+    offerBook,
     keys: new ApiKeyCache(database.db, () => Date.now()),
     limiter: new KeyRateLimiter(() => Date.now()),
     settlements,
+    leases,
     inflight: new Map(),
     rtt_ms: new Map(),
     spotPrice: () => null,
@@ -135,6 +144,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         server.closeAllConnections();
       });
       await settlements.stop();
+      await leases.stop();
       setRuntime(undefined);
       if (!opts.database) await database.close();
     },

@@ -4,6 +4,7 @@ import type { ServiceContext } from "./context";
 import type { Env } from "./env";
 import type { GatewayMetrics } from "./gateway/metrics";
 import type { SettlementQueue } from "./billing/settlement-queue";
+import type { OfferBook } from "./gateway/offer-book";
 import type { Logger } from "./logger";
 
 /**
@@ -21,6 +22,8 @@ export type Runtime = {
   metrics?: GatewayMetrics;
   /** Durable settlement queue of the gateway role; tests flush it before reading the ledger. */
   settlements?: SettlementQueue;
+  /** The gateway's in-memory offer snapshot; tests invalidate it after changing offers directly. */
+  offerBook?: OfferBook;
 };
 
 const KEY = Symbol.for("spotlane.runtime");

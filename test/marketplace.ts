@@ -8,7 +8,9 @@ import { createApiKey } from "../server/buyers/create-api-key";
 import { readEnv } from "../server/env";
 import { startServer, type RunningServer } from "../server/main";
 import { createAgentToken } from "../server/providers/create-agent-token";
-import { users } from "../db/schema";
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { canaryRuns, offers, users } from "../db/schema";
+import type { BenchmarkResult } from "../lib/wire/agent";
 import { newId } from "../lib/ids";
 import { usdToNanos } from "../lib/money";
 import { createTestDatabase, type DbKind } from "./database";
@@ -24,16 +26,43 @@ export type TestMarketplace = {
   createBuyer(opts?: { credit_usd?: string }): Promise<{ organizationId: string; apiKey: string; apiKeyId: string }>;
   /** A provider organization and its agent token. */
   createProvider(): Promise<{ organizationId: string; agentToken: string }>;
-  /** A real agent: embedded llama.cpp on the tiny model, serving over HTTP, registered with the marketplace. */
-  startAgent(opts: { agentToken: string; askUsdPerSecond?: string; slots?: number; name?: string }): Promise<RunningAgent>;
+  /**
+   * A real agent: embedded llama.cpp on the tiny model, serving over HTTP, registered with the
+   * marketplace. By default it resolves once canaries have verified its offer (buyer traffic only
+   * goes to verified offers); `waitUntilVerified: false` returns right after registration.
+   */
+  startAgent(opts: StartAgentOptions): Promise<RunningAgent>;
+  /** Resolves when every offer of the machine is verified; throws with the latest canary errors after `timeout_ms`. */
+  waitUntilVerified(machineId: string, timeout_ms?: number): Promise<void>;
 };
+
+export type StartAgentOptions = {
+  agentToken: string;
+  askUsdPerSecond?: string;
+  slots?: number;
+  name?: string;
+  /** Claimed figures (default: modest ones an honest tiny-model agent beats even on a loaded machine). */
+  benchmark?: BenchmarkResult;
+  /** Serve the tiny model made with this seed (another model's weights) while still advertising `modelId`. */
+  modelSeed?: number;
+  /** Model id to advertise (default TINY_MODEL_ID). */
+  modelId?: string;
+  /** Default true. */
+  waitUntilVerified?: boolean;
+  /** URL the marketplace should call instead of the agent's own (e.g. a recording proxy in front of it). */
+  publicUrl?: string;
+  port?: number;
+};
+
+/** Fast canary cadence for tests (production defaults: 60 s steady, 2 s bursts, 1 s ticks). */
+export const TEST_VERIFICATION_ENV = { CANARY_TICK_MS: "50", CANARY_BURST_INTERVAL_MS: "150", CANARY_INTERVAL_S: "2" } as const;
 
 export const tinyModelPath = () => join(tmpdir(), "spotlane-test-models", "spotlane-tiny.gguf");
 
 /** The marketplace on a fresh database, without the dashboard (gateway + agent API only). */
-export async function startTestMarketplace(kind: DbKind): Promise<TestMarketplace> {
+export async function startTestMarketplace(kind: DbKind, opts: { env?: Record<string, string> } = {}): Promise<TestMarketplace> {
   const database = await createTestDatabase(kind);
-  const env = readEnv({ PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "spotlane-data-")), SPOTLANE_DEMO: "false", TEST_CREDIT_USD: "0", LOG_LEVEL: "silent" });
+  const env = readEnv({ PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "spotlane-data-")), SPOTLANE_DEMO: "false", TEST_CREDIT_USD: "0", LOG_LEVEL: "silent", ...TEST_VERIFICATION_ENV, ...opts.env });
   const server = await startServer({ env, web: false, database });
   const agents: RunningAgent[] = [];
   const rt = server.runtime;
@@ -44,9 +73,24 @@ export async function startTestMarketplace(kind: DbKind): Promise<TestMarketplac
     return { userId, ...(await createOrganizationForUser(rt.database.db, { userId, name: label, roles: "admin", testCreditNanos: credit_nanos })) };
   };
 
+  const waitUntilVerified = async (machineId: string, timeout_ms = 20_000) => {
+    const db = rt.database.db;
+    const deadline = Date.now() + timeout_ms;
+    for (;;) {
+      const rows = await db.select({ id: offers.id, status: offers.verificationStatus }).from(offers).where(and(eq(offers.machineId, machineId), eq(offers.status, "live")));
+      if (rows.length > 0 && rows.every((r) => r.status === "verified")) return;
+      if (Date.now() > deadline) {
+        const runs = rows.length ? await db.select({ ok: canaryRuns.ok, error: canaryRuns.error, identity: canaryRuns.identityMatch }).from(canaryRuns).where(inArray(canaryRuns.offerId, rows.map((r) => r.id))).orderBy(desc(canaryRuns.at)).limit(5) : [];
+        throw new Error(`machine ${machineId} not verified after ${timeout_ms} ms: offers ${JSON.stringify(rows)}, latest canaries ${JSON.stringify(runs)}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
   return {
     server,
     baseUrl: server.url,
+    waitUntilVerified,
     settled: () => rt.settlements!.flush(),
     async createBuyer(opts = {}) {
       const org = await newOrg("buyer", usdToNanos(opts.credit_usd ?? "10"));
@@ -59,19 +103,24 @@ export async function startTestMarketplace(kind: DbKind): Promise<TestMarketplac
       return { organizationId: org.organizationId, agentToken: token.token };
     },
     async startAgent(opts) {
-      const model = await makeTinyModel(tinyModelPath());
+      const model = opts.modelSeed === undefined ? await makeTinyModel(tinyModelPath()) : await makeTinyModel(join(tmpdir(), "spotlane-test-models", `spotlane-tiny-seed-${opts.modelSeed}.gguf`), { seed: opts.modelSeed });
       const engine = await createEmbeddedEngine({ modelPath: model.path, slots: opts.slots ?? 2, contextSize: 1024 });
       const agent = await runAgent({
         serverUrl: server.url,
         token: opts.agentToken,
         engine,
-        modelId: TINY_MODEL_ID,
+        modelId: opts.modelId ?? TINY_MODEL_ID,
         askUsdPerSecond: opts.askUsdPerSecond ?? "0.0001",
         name: opts.name ?? `agent-${agents.length}`,
-        benchmark: { decode_tokens_per_second: 500, prefill_tokens_per_second: 2000, ttft_ms: 20 },
+        // Modest on purpose: canaries suspend an offer measured below half its claim, and an honest tiny-model
+        // agent must stay above that even on a loaded 2-core box with several agents in one process.
+        benchmark: opts.benchmark ?? { decode_tokens_per_second: 50, prefill_tokens_per_second: 200, ttft_ms: 20 },
+        publicUrl: opts.publicUrl,
+        port: opts.port,
         log: () => {},
       });
       agents.push(agent);
+      if (opts.waitUntilVerified !== false) await waitUntilVerified(agent.machineId()!);
       return agent;
     },
     async close() {

@@ -1,10 +1,12 @@
 import type { Runtime } from "../server/runtime";
+import { clearingTickWorker } from "./clearing-tick";
+import { verificationWorker } from "./verification";
 
 /** A periodic or long-running job. `start` returns a stop function that resolves once it has stopped. */
 export type Worker = { name: string; start(rt: Runtime): Promise<() => Promise<void>> | (() => Promise<void>) };
 
 /** Every worker the `workers` role runs. Add one line per worker file. */
-export const WORKERS: Worker[] = [];
+export const WORKERS: Worker[] = [clearingTickWorker, verificationWorker];
 
 export async function startWorkers(rt: Runtime, workers: Worker[] = WORKERS): Promise<() => Promise<void>> {
   const stops: (() => Promise<void>)[] = [];

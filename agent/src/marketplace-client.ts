@@ -1,7 +1,10 @@
 import {
   AGENT_API_PREFIX,
   heartbeatResponse,
+  machineStatusResponse,
   registerMachineResponse,
+  type MachineStatusRequest,
+  type MachineStatusResponse,
   type HeartbeatRequest,
   type RegisterMachineRequest,
   type RegisterMachineResponse,
@@ -47,5 +50,26 @@ export class MarketplaceClient {
 
   async offline(machine_id: string) {
     await this.post("/machines/offline", { machine_id });
+  }
+
+  /** What the marketplace thinks of the provider's machines (`spotlane-agent status`). */
+  async machineStatus(request: MachineStatusRequest): Promise<MachineStatusResponse> {
+    return machineStatusResponse.parse(await this.post("/machines/status", request));
+  }
+
+  /**
+   * A cheap authenticated call with no side effect: a heartbeat for a machine that cannot exist.
+   * The marketplace checks the token before anything else, so 404 ("not registered") means the
+   * token is good and 401 means it is not.
+   */
+  async checkToken(): Promise<{ ok: true } | { ok: false; status: number; message: string }> {
+    try {
+      await this.post("/machines/heartbeat", { machine_id: "mach_spotlane_doctor_probe", draining: false, offers: [] });
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof MarketplaceError && err.status === 404) return { ok: true };
+      if (err instanceof MarketplaceError) return { ok: false, status: err.status, message: err.message };
+      throw err;
+    }
   }
 }

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { usdToNanos } from "../../lib/money";
 import type { BenchmarkResult, RegisterMachineResponse } from "../../lib/wire/agent";
-import { runBenchmark } from "./benchmark";
+import { runBenchmark } from "./benchmark/index";
 import type { Engine } from "./engine/types";
 import { detectHardware } from "./hardware";
 import { MarketplaceClient, MarketplaceError } from "./marketplace-client";
@@ -24,6 +24,8 @@ export type AgentOptions = {
   publicUrl?: string;
   /** Skip the benchmark and claim these figures (tests of dishonest agents use this). */
   benchmark?: BenchmarkResult;
+  /** Replaces the detected hardware class (e.g. the GPU the engine really runs on in a mixed box). */
+  hardwareClass?: string;
   log?: (msg: string) => void;
 };
 
@@ -41,7 +43,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = opts.log ?? ((m: string) => console.log(`[agent] ${m}`));
   const client = new MarketplaceClient(opts.serverUrl, opts.token);
-  const hardware = await detectHardware();
+  const hardware = await detectHardware({ hardwareClass: opts.hardwareClass });
   const benchmark = opts.benchmark ?? (await runBenchmark(opts.engine));
   log(`hardware ${hardware.hardware_class}; benchmark: decode ${benchmark.decode_tokens_per_second.toFixed(0)} tok/s, prefill ${benchmark.prefill_tokens_per_second.toFixed(0)} tok/s, TTFT ${benchmark.ttft_ms} ms`);
 

@@ -45,7 +45,7 @@ export function ApiKeysManager() {
         </CardBody>
       </Card>
       <Card>
-        <CardHeader title="API keys" />
+        <CardHeader title="API keys" description="Settings on each key: rate, concurrency and monthly spend limits, and routing defaults for its requests." />
         <CardBody className="px-2">
           {keys.error ? <QueryError error={keys.error} /> : null}
           {revoke.error ? <QueryError error={revoke.error} /> : null}

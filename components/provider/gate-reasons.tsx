@@ -8,6 +8,9 @@ const GATE_TEXT: Record<OfferGateReason, string> = {
   heartbeat_stale: "No heartbeat for over 10 s: is the agent running and able to reach the server?",
   offer_withdrawn: "Offer withdrawn by the agent.",
   no_free_slot: "All slots busy right now (full, not broken).",
+  unverified: "Waiting for its first canaries to pass (a few seconds after the agent registers).",
+  identity_mismatch: "Suspended: its output does not match the model it advertises. Serve the right model file and restart the agent, then 3 canaries in a row must pass.",
+  suspended: "Suspended by verification; see the reason and how it recovers below.",
 };
 
 export function GateReasons({ reasons }: { reasons: OfferGateReason[] }) {

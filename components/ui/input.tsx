@@ -1,5 +1,5 @@
 import clsx from "clsx";
-import type { InputHTMLAttributes, LabelHTMLAttributes } from "react";
+import type { InputHTMLAttributes, LabelHTMLAttributes, ReactNode } from "react";
 
 export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
   return (
@@ -19,7 +19,7 @@ export function Label({ className, ...props }: LabelHTMLAttributes<HTMLLabelElem
 }
 
 /** Label + input wired by id, so tests and screen readers find the input by its label. */
-export function Field({ id, label, hint, ...inputProps }: InputHTMLAttributes<HTMLInputElement> & { id: string; label: string; hint?: string }) {
+export function Field({ id, label, hint, ...inputProps }: InputHTMLAttributes<HTMLInputElement> & { id: string; label: string; hint?: ReactNode }) {
   return (
     <div className="space-y-1.5">
       <Label htmlFor={id}>{label}</Label>

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { organizations } from "./auth";
 
 /**
@@ -47,4 +47,22 @@ export const reservations = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
   (t) => [index("reservations_org_idx").on(t.organizationId)],
+);
+
+/**
+ * A block of a buyer's balance held by one gateway instance, from which it admits requests in
+ * memory (no database round trip per request). Settled costs are taken out of the lease in the
+ * same transaction that debits the ledger; a dead instance's lease lapses at `expires_at`.
+ */
+export const creditLeases = pgTable(
+  "credit_leases",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organizations.id),
+    instanceId: text("instance_id").notNull(),
+    amountNanos: bigint("amount_nanos", { mode: "bigint" }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("credit_leases_org_instance_uq").on(t.organizationId, t.instanceId)],
 );

@@ -1,6 +1,6 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Queryable } from "../../db/client";
-import { ledgerLines, reservations, type LedgerAccount } from "../../db/schema";
+import { creditLeases, ledgerLines, reservations, type LedgerAccount } from "../../db/schema";
 
 export async function accountBalanceNanos(q: Queryable, account: LedgerAccount, organizationId: string): Promise<bigint> {
   const [row] = await q
@@ -10,16 +10,22 @@ export async function accountBalanceNanos(q: Queryable, account: LedgerAccount, 
   return BigInt(row?.total ?? "0");
 }
 
+/** What in-flight requests hold: per-request reservations plus gateways' credit leases (unexpired). */
 export async function heldNanos(q: Queryable, organizationId: string, now: Date): Promise<bigint> {
-  const [row] = await q
+  const [reserved] = await q
     .select({ total: sql<string>`coalesce(sum(${reservations.amountNanos}), 0)::text` })
     .from(reservations)
     .where(and(eq(reservations.organizationId, organizationId), gt(reservations.expiresAt, now)));
-  return BigInt(row?.total ?? "0");
+  const [leased] = await q
+    .select({ total: sql<string>`coalesce(sum(${creditLeases.amountNanos}), 0)::text` })
+    .from(creditLeases)
+    .where(and(eq(creditLeases.organizationId, organizationId), gt(creditLeases.expiresAt, now)));
+  return BigInt(reserved?.total ?? "0") + BigInt(leased?.total ?? "0");
 }
 
 /** A buyer's ledger balance, what in-flight requests hold, and what is left to spend. */
 export async function getBuyerBalance(q: Queryable, organizationId: string, now: Date) {
-  const [balance_nanos, held_nanos] = await Promise.all([accountBalanceNanos(q, "buyer_balance", organizationId), heldNanos(q, organizationId, now)]);
+  const balance_nanos = await accountBalanceNanos(q, "buyer_balance", organizationId);
+  const held_nanos = await heldNanos(q, organizationId, now);
   return { balance_nanos, held_nanos, available_nanos: balance_nanos - held_nanos };
 }

@@ -2,6 +2,7 @@ import { inArray } from "drizzle-orm";
 import { newId } from "../../lib/ids";
 import { journalEntries, ledgerLines, requests, reservations } from "../../db/schema";
 import type { ServiceContext } from "../context";
+import type { CreditLeases } from "./credit-leases";
 import { priceOutcome, type RequestOutcome } from "./settle-request";
 
 /**
@@ -9,8 +10,13 @@ import { priceOutcome, type RequestOutcome } from "./settle-request";
  * idempotency key (a request id already recorded is skipped entirely), and each new request gets
  * one balanced journal entry (buyer debit = provider credit + fee) and its hold released.
  */
-export async function settleBatch(ctx: ServiceContext, outcomes: RequestOutcome[]): Promise<{ settled: number }> {
-  if (outcomes.length === 0) return { settled: 0 };
+export async function settleBatch(
+  ctx: ServiceContext,
+  outcomes: RequestOutcome[],
+  leases?: Pick<CreditLeases, "consumeInTx">,
+): Promise<{ settled: number; leaseCosts: Map<string, bigint> }> {
+  const leaseCosts = new Map<string, bigint>();
+  if (outcomes.length === 0) return { settled: 0, leaseCosts };
   const unique = [...new Map(outcomes.map((o) => [o.requestId, o])).values()];
   return ctx.db.transaction(async (tx) => {
     const priced = unique.map((o) => ({ o, p: priceOutcome(o, ctx.platform_fee_bps) }));
@@ -61,6 +67,9 @@ export async function settleBatch(ctx: ServiceContext, outcomes: RequestOutcome[
       if (lines.length > 0) await tx.insert(ledgerLines).values(lines);
     }
     await tx.delete(reservations).where(inArray(reservations.requestId, unique.map((o) => o.requestId)));
-    return { settled: toPost.length };
+    // Costs admitted against this instance's lease leave the lease as they enter the ledger.
+    for (const { o, p } of toPost) if (o.hold === "lease") leaseCosts.set(o.organizationId, (leaseCosts.get(o.organizationId) ?? 0n) + p.cost_nanos);
+    if (leases) await leases.consumeInTx(tx, leaseCosts);
+    return { settled: toPost.length, leaseCosts };
   });
 }

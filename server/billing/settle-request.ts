@@ -28,6 +28,8 @@ export type RequestOutcome = {
   completion_tokens: number;
   dispatchedAt: Date;
   completedAt: Date;
+  /** How admission held funds: a per-request reservation row, or this instance's credit lease. */
+  hold: "reservation" | "lease";
 };
 
 export function priceOutcome(outcome: Pick<RequestOutcome, "status" | "price_nanos_per_second" | "compute_ms">, fee_bps: number) {

@@ -54,6 +54,7 @@ describe("SettlementQueue (PGlite)", () => {
     completion_tokens: 4,
     dispatchedAt: new Date(),
     completedAt: new Date(),
+    hold: "reservation",
     ...over,
   });
 
@@ -84,5 +85,20 @@ describe("SettlementQueue (PGlite)", () => {
     expect(entries!.n).toBe(2);
     expect(await accountBalanceNanos(database.db, "buyer_balance", buyerOrg)).toBe(1_000_000_000n - 1_234_000n);
     expect(await accountBalanceNanos(database.db, "provider_earnings", providerOrg)).toBe(1_234_000n - 123_400n);
+  });
+
+  it("sets a poison outcome aside instead of blocking the rest of its batch", async () => {
+    const walDir = mkdtempSync(join(tmpdir(), "wal-"));
+    const errors: string[] = [];
+    const q = new SettlementQueue(ctx, { walDir, onError: (e) => errors.push(e.message) });
+    const good = outcome();
+    const poison = outcome({ organizationId: "org_does_not_exist" });
+    q.enqueue(poison);
+    q.enqueue(good);
+    await q.flush();
+    expect(await database.db.select({ id: requests.id }).from(requests).where(sql`${requests.id} = ${good.requestId}`)).toHaveLength(1);
+    expect(readdirSync(walDir)).toEqual(["dead-letter.jsonl"]);
+    expect(readFileSync(join(walDir, "dead-letter.jsonl"), "utf8")).toContain(poison.requestId);
+    expect(errors).toEqual([expect.stringContaining(poison.requestId)]);
   });
 });

@@ -1,6 +1,8 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { sql } from "drizzle-orm";
 import { join } from "node:path";
 import type { ServiceContext } from "../context";
+import type { CreditLeases } from "./credit-leases";
 import { settleBatch } from "./settle-batch";
 import { priceOutcome, type RequestOutcome } from "./settle-request";
 
@@ -37,7 +39,7 @@ export class SettlementQueue {
 
   constructor(
     private ctx: ServiceContext,
-    private opts: { walDir: string; flush_interval_ms?: number; max_batch?: number; onError?: (err: Error) => void },
+    private opts: { walDir: string; flush_interval_ms?: number; max_batch?: number; onError?: (err: Error) => void; leases?: CreditLeases },
   ) {
     mkdirSync(opts.walDir, { recursive: true });
   }
@@ -101,7 +103,7 @@ export class SettlementQueue {
     this.flushing = (async () => {
       const size = this.opts.max_batch ?? 500;
       for (const [path, outcomes] of this.sealed) {
-        for (let i = 0; i < outcomes.length; i += size) await settleBatch(this.ctx, outcomes.slice(i, i + size));
+        for (let i = 0; i < outcomes.length; i += size) await this.settleChunk(outcomes.slice(i, i + size));
         unlinkSync(path);
         this.sealed.delete(path);
       }
@@ -109,6 +111,36 @@ export class SettlementQueue {
       this.flushing = null;
     });
     await this.flushing;
+  }
+
+  private async settleChunk(chunk: RequestOutcome[]): Promise<void> {
+    try {
+      const { leaseCosts } = await settleBatch(this.ctx, chunk, this.opts.leases);
+      this.opts.leases?.settled(leaseCosts);
+    } catch (batchErr) {
+      if (chunk.length === 1 && !(await this.databaseUp())) throw batchErr;
+      // One bad outcome (e.g. its organization was deleted meanwhile) must not block every other settlement.
+      for (const outcome of chunk) {
+        try {
+          const { leaseCosts } = await settleBatch(this.ctx, [outcome], this.opts.leases);
+          this.opts.leases?.settled(leaseCosts);
+        } catch (err) {
+          if (!(await this.databaseUp())) throw err;
+          appendFileSync(join(this.opts.walDir, "dead-letter.jsonl"), JSON.stringify({ error: (err as Error).message, outcome: JSON.parse(encode(outcome)) }) + "\n");
+          this.opts.onError?.(new Error(`settlement of ${outcome.requestId} failed permanently and was set aside in dead-letter.jsonl: ${(err as Error).message}`));
+        }
+      }
+    }
+  }
+
+  /** Distinguishes a poison outcome (database fine, this row refused) from an outage (retry later). */
+  private async databaseUp(): Promise<boolean> {
+    try {
+      await this.ctx.db.execute(sql`select 1`);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async stop(): Promise<void> {

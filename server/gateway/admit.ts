@@ -1,7 +1,7 @@
 import { requestCostNanos } from "../../lib/money";
 import { ServiceError } from "../errors";
 import { offerGateReasons } from "../providers/liveness";
-import { listOffersForModel, type RoutableOffer } from "../providers/list-routable-offers";
+import type { RoutableOffer } from "../providers/list-routable-offers";
 import { route } from "../router/route";
 import type { Candidate, Preferences, RankedCandidate, RequestShape } from "../router/types";
 import type { GatewayDeps } from "./deps";
@@ -32,8 +32,9 @@ function toCandidate(deps: GatewayDeps, o: RoutableOffer, now: Date): Candidate 
     market_spot_nanos_per_second: deps.spotPrice(o.modelId, o.hardwareClass),
     slots: o.slots,
     inflight: deps.inflight.get(o.offerId) ?? 0,
-    decode_tokens_per_second: o.claimed_decode_tokens_per_second,
-    prefill_tokens_per_second: o.claimed_prefill_tokens_per_second,
+    // Measured by the marketplace when it has measured; the agent's claim until then.
+    decode_tokens_per_second: o.verified_decode_tokens_per_second ?? o.claimed_decode_tokens_per_second,
+    prefill_tokens_per_second: o.verified_prefill_tokens_per_second ?? o.claimed_prefill_tokens_per_second,
     base_ttft_ms: 0,
     rtt_ms: deps.rtt_ms.get(o.machineId) ?? DEFAULT_RTT_MS,
     // Slot occupancy is judged from this gateway's own in-flight count (fresher than heartbeats) by the router.
@@ -43,7 +44,7 @@ function toCandidate(deps: GatewayDeps, o: RoutableOffer, now: Date): Candidate 
 
 /** Where a request may run, in failover order, or an OpenAI-style reason why it cannot run anywhere. */
 export async function planAttempts(deps: GatewayDeps, input: { modelId: string; shape: RequestShape; prefs: Preferences }): Promise<PlannedAttempt[]> {
-  const offers = await listOffersForModel(deps.services.db, input.modelId);
+  const offers = await deps.offerBook.offersFor(input.modelId);
   if (offers.length === 0) {
     throw new ServiceError("model_not_found", `The model '${input.modelId}' does not exist or is not offered by any provider. GET /v1/models lists what is on offer.`, { param: "model" });
   }

@@ -117,7 +117,8 @@ describe.each(DB_KINDS)("OpenAI clients against the gateway on %s", (kind) => {
         providerOptions: { spotlane: { spotlane: { max_price_per_second: 0.00000001 } } },
       }).catch((e: unknown) => e);
       expect(APICallError.isInstance(err)).toBe(true);
-      expect((err as APICallError).statusCode).toBe(503);
+      // The bid in providerOptions reached the gateway: it refused to overcharge.
+      expect((err as APICallError).statusCode).toBe(402);
       expect((err as APICallError).responseBody).toContain("price_above_bid");
     });
 
@@ -209,6 +210,17 @@ describe.each(DB_KINDS)("OpenAI clients against the gateway on %s", (kind) => {
       const others = await Promise.all([7, 8, 9].map((seed) => chatText({ messages, max_tokens: 24, temperature: 1.5, seed })));
       expect(new Set([s1.text, ...others.map((o) => o.text)]).size).toBeGreaterThan(1);
       expect(others.some((o) => o.text !== g1.text)).toBe(true);
+    });
+
+    // GAP (agent/src/engine/embedded.ts samplingOf): without a seed node-llama-cpp seeds with the
+    // current epoch second, so identical unseeded requests within one second sample identical text;
+    // and seeds are clamped with max(0, …), so every negative seed samples like seed 0.
+    it.fails("unseeded sampling differs between requests; distinct seeds (int64, as OpenAI) sample differently", async () => {
+      const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Surprise me." }];
+      const unseeded = await Promise.all([1, 2, 3, 4].map(() => chatText({ messages, max_tokens: 24, temperature: 1.5 })));
+      expect(new Set(unseeded.map((u) => u.text)).size).toBe(4);
+      const seeded = await Promise.all([0, -1, -2].map((seed) => chatText({ messages, max_tokens: 24, temperature: 1.5, seed })));
+      expect(new Set(seeded.map((u) => u.text)).size).toBe(3);
     });
 
     it("top_p is honoured: a vanishing nucleus keeps only the top token, i.e. greedy", async () => {
@@ -311,9 +323,7 @@ describe.each(DB_KINDS)("OpenAI clients against the gateway on %s", (kind) => {
         expect(m).toMatchObject({ id: TINY_MODEL_ID, object: "model" });
       });
 
-      // GAP (proxy-completion.ts): an agent's 400 (here context_length_exceeded from the engine) is
-      // turned into a 502 upstream_error; OpenAI answers 400 with code context_length_exceeded.
-      it.fails("a prompt longer than the context is a 400 context_length_exceeded, not a 502", async () => {
+      it("a prompt longer than the context is a 400 context_length_exceeded (the agent's refusal is forwarded)", async () => {
         const long = "market price spot lane model token ".repeat(400); // > 1,024 tokens of context
         const err = await client.chat.completions.create({ model: TINY_MODEL_ID, messages: [{ role: "user", content: long }], max_tokens: 4 }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(OpenAI.BadRequestError);

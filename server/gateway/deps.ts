@@ -1,7 +1,9 @@
 import type { SettlementQueue } from "../billing/settlement-queue";
+import type { CreditLeases } from "../billing/credit-leases";
 import type { ServiceContext } from "../context";
 import type { ApiKeyCache } from "./api-key-cache";
 import type { KeyRateLimiter } from "./rate-limiter";
+import type { OfferBook } from "./offer-book";
 import type { GatewayMetrics } from "./metrics";
 import type { Logger } from "../logger";
 
@@ -10,7 +12,9 @@ export type GatewayDeps = {
   services: ServiceContext;
   keys: ApiKeyCache;
   limiter: KeyRateLimiter;
+  offerBook: OfferBook;
   settlements: SettlementQueue;
+  leases: CreditLeases;
   /** Requests this process has in flight per offer: the engine queues beyond its slots. */
   inflight: Map<string, number>;
   /** Per machine: EWMA of dispatch → response headers, ms (network plus agent overhead). */

@@ -16,16 +16,15 @@ export function createGatewayHandler(deps: GatewayDeps) {
     const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
     try {
       if (req.method === "OPTIONS") return void res.writeHead(204, corsHeaders()).end();
-      // Counted from arrival to the response's close. The pipeline refines model, TTFT and outcome
-      // through `obs` (see metrics.ts): hand it to proxyCompletion as its last argument.
+      // Counted from arrival to the response's close; the pipeline refines model, TTFT and outcome through `obs` (metrics.ts).
       const obs = deps.metrics?.requestStarted({ endpoint: ENDPOINTS[path] ?? "other" });
       if (obs) finishOnClose(obs, res);
       if (path === "/v1/models" && req.method === "GET") {
         await deps.keys.resolve(req.headers.authorization);
         return await listModels(deps, res);
       }
-      if (path === "/v1/chat/completions" && req.method === "POST") return await proxyCompletion(deps, "chat.completions", req, res);
-      if (path === "/v1/completions" && req.method === "POST") return await proxyCompletion(deps, "completions", req, res);
+      if (path === "/v1/chat/completions" && req.method === "POST") return await proxyCompletion(deps, "chat.completions", req, res, obs);
+      if (path === "/v1/completions" && req.method === "POST") return await proxyCompletion(deps, "completions", req, res, obs);
       throw new ServiceError("not_found", `Unknown request URL: ${req.method} ${path}. See the API reference for valid endpoints.`);
     } catch (err) {
       if (!(err instanceof ServiceError)) requestLogger(logger, req).error({ err }, "gateway error");

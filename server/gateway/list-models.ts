@@ -1,14 +1,19 @@
 import type { ServerResponse } from "node:http";
 import { offerGateReasons } from "../providers/liveness";
 import { listOfferedModels } from "../providers/list-routable-offers";
+import { marketKey } from "../market/market-key";
+import { getSpotPrices } from "../market/spot-prices";
 import type { GatewayDeps } from "./deps";
 
 type Market = { hardware_class: string; spot_price_nanos_per_second: string; live_offers: number; slots: number; available_slots: number };
 
-/** OpenAI's model list, with each model's markets (hardware class, spot price, free slots) alongside. */
+/**
+ * OpenAI's model list, with each model's markets (hardware class, spot price, free slots) alongside.
+ * The spot is the clearing tick's (fresh ticks only); a market without one shows its lowest live ask.
+ */
 export async function listModels(deps: GatewayDeps, res: ServerResponse): Promise<void> {
-  const rows = await listOfferedModels(deps.services.db);
   const now = deps.services.now();
+  const [rows, cleared] = await Promise.all([listOfferedModels(deps.services.db), getSpotPrices(deps.services.db, now)]);
   const models = new Map<string, { created: number; markets: Map<string, Market & { spot: bigint | null }> }>();
   for (const r of rows) {
     const model = models.get(r.modelId) ?? { created: Math.floor(r.createdAt.getTime() / 1000), markets: new Map() };
@@ -30,7 +35,11 @@ export async function listModels(deps: GatewayDeps, res: ServerResponse): Promis
       created: m.created,
       owned_by: "spotlane",
       spotlane: {
-        markets: [...m.markets.values()].map(({ spot, ...market }) => ({ ...market, spot_price_nanos_per_second: spot === null ? null : String(spot) })),
+        markets: [...m.markets.values()].map(({ spot, ...market }) => {
+          // Only markets with live supply have a price; the tick's spot then replaces the lowest ask.
+          const price = spot === null ? null : (cleared.get(marketKey(id, market.hardware_class)) ?? spot);
+          return { ...market, spot_price_nanos_per_second: price === null ? null : String(price) };
+        }),
       },
     }));
   const out = JSON.stringify({ object: "list", data });

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { newId } from "../../lib/ids";
-import { releaseReservation, type RequestOutcome } from "../billing/settle-request";
-import { reserveFunds } from "../billing/reserve-funds";
+import type { RequestOutcome } from "../billing/settle-request";
 import { ServiceError } from "../errors";
 import { DEFAULT_MAX_TOKENS, estimatePromptTokens, holdAmountNanos, planAttempts, type PlannedAttempt } from "./admit";
 import type { GatewayDeps } from "./deps";
 import { dispatchToAgent } from "./dispatch";
+import { holdFunds, type FundsHold } from "./hold-funds";
 import type { ProviderErrorReason, RequestObservation } from "./metrics";
 import { resolvePreferences } from "./preferences";
 import { parseJsonBody, readBody } from "./read-body";
@@ -37,13 +37,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
 
   const attempts = (await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(promptTexts(body)), max_tokens }, prefs })).slice(0, deps.max_attempts);
   const requestId = newId("request");
-  await reserveFunds(deps.services, {
-    organizationId: key.organizationId,
-    apiKeyId: key.apiKeyId,
-    monthly_spend_limit_nanos: key.monthly_spend_limit_nanos,
-    requestId,
-    amount_nanos: holdAmountNanos(attempts),
-  });
+  const funds = await holdFunds(deps, key, requestId, holdAmountNanos(attempts));
 
   const { spotlane: _prefs, ...forward } = body;
   // Streams always ask the engine for usage: metering needs the token counts even when the client does not.
@@ -73,19 +67,19 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
       }
       if (outcome.kind === "refused") {
         // The engine judged the request itself invalid (e.g. context length): no other provider would differ.
-        await releaseReservation(deps.services, requestId);
+        await funds.end(0n);
         res.writeHead(outcome.status, { "content-type": "application/json" }).end(outcome.body);
         return;
       }
       obs?.routed({ model: attempt.offer.modelId, machine_id: attempt.offer.machineId });
-      await serve(deps, { attempt, requestId, key, endpoint, stream: body.stream, wantsUsage: body.stream_options?.include_usage === true, upstream: outcome.upstream, dispatch_ms: outcome.dispatch_ms, res, clientGone: () => clientGone, obs });
+      await serve(deps, { attempt, requestId, key, funds, endpoint, stream: body.stream, wantsUsage: body.stream_options?.include_usage === true, upstream: outcome.upstream, dispatch_ms: outcome.dispatch_ms, res, clientGone: () => clientGone, obs });
       return;
     }
   } catch (err) {
-    await releaseReservation(deps.services, requestId).catch(() => {});
+    await funds.end(0n).catch(() => {});
     throw err;
   }
-  await releaseReservation(deps.services, requestId);
+  await funds.end(0n);
   if (clientGone) return;
   throw new ServiceError("no_provider_available", `No provider for '${body.model}' answered (${attempts.length} tried; last: ${lastFailure}). You were not charged. Retry shortly.`);
 }
@@ -133,6 +127,7 @@ async function serve(
     attempt: PlannedAttempt;
     requestId: string;
     key: { apiKeyId: string; organizationId: string };
+    funds: FundsHold;
     endpoint: Endpoint;
     stream: boolean;
     wantsUsage: boolean;
@@ -159,6 +154,7 @@ async function serve(
     stream: s.stream,
     price_nanos_per_second: prediction.price_nanos_per_second,
     dispatchedAt,
+    hold: s.funds.kind,
   };
   let settled = false;
   const finish: Finish = (status, errorCode, usage, ttft_ms, compute_ms = elapsed()) => {
@@ -174,6 +170,8 @@ async function serve(
       completion_tokens: usage?.completion_tokens ?? 0,
       completedAt: deps.services.now(),
     });
+    // Durable in the log first, then the in-memory hold becomes "cost pending in the lease".
+    void s.funds.end(priced.cost_nanos);
     return priced.cost_nanos;
   };
   const headers = {

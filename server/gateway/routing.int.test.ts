@@ -33,7 +33,10 @@ describe.each(DB_KINDS)("routing, failover and limits on %s", (kind) => {
   });
 
   const db = () => mp.server.runtime.database.db;
-  const pointBrokenAt = (url: string) => db().update(machines).set({ endpointUrl: url }).where(eq(machines.id, broken.machineId));
+  const pointBrokenAt = async (url: string) => {
+    await db().update(machines).set({ endpointUrl: url }).where(eq(machines.id, broken.machineId));
+    mp.server.runtime.offerBook!.invalidate();
+  };
   const buyerClient = async (limits: Partial<typeof apiKeys.$inferInsert> = {}) => {
     const buyer = await mp.createBuyer({ credit_usd: "5" });
     if (Object.keys(limits).length) await db().update(apiKeys).set(limits).where(eq(apiKeys.id, buyer.apiKeyId));

@@ -13,7 +13,7 @@ export type DemandLevel = { bid_nanos_per_second: bigint | null; demand_millislo
 /** Supply curve step: `cumulative_slots` live slots have an ask ≤ `price_nanos_per_second`. Ascending. */
 export type SupplyStep = { price_nanos_per_second: bigint; cumulative_slots: number };
 
-/** Demand curve step: `cumulative_millislots` of finite-bid demand bids ≥ `price_nanos_per_second`. Descending. */
+/** Demand curve step: `cumulative_millislots` of demand is willing to pay `price_nanos_per_second`. Descending. */
 export type DemandStep = { price_nanos_per_second: bigint; cumulative_millislots: number };
 
 export type DemandCurve = {
@@ -108,10 +108,10 @@ export function supplyAt(steps: readonly SupplyStep[], price: bigint): number {
   return s;
 }
 
-/** The finite-bid part of the demand curve as descending steps (for depth charts). */
+/** The demand curve as descending steps for depth charts: D(price) at each bid level, no-bid demand included. */
 export function demandSteps(curve: DemandCurve): DemandStep[] {
   const steps: DemandStep[] = [];
-  let cumulative = 0;
+  let cumulative = curve.unbid_millislots;
   for (let i = curve.bids_ascending.length - 1; i >= 0; i--) {
     const b = curve.bids_ascending[i]!;
     cumulative += b.millislots;

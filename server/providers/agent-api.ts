@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { AGENT_API_PREFIX, heartbeatRequest, registerMachineRequest } from "../../lib/wire/agent";
+import { AGENT_API_PREFIX, heartbeatRequest, machineStatusRequest, registerMachineRequest } from "../../lib/wire/agent";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
 import { fallbackLogger, requestLogger, type Logger } from "../logger";
 import { parseJsonBody, readBody } from "../gateway/read-body";
 import { toOpenAIError } from "../gateway/openai-errors";
 import { authenticateAgent } from "./authenticate-agent";
+import { machineStatus } from "./machine-status";
 import { markMachineOffline, recordHeartbeat } from "./record-heartbeat";
 import { registerMachine } from "./register-machine";
 
@@ -35,6 +36,8 @@ export function createAgentApiHandler(ctx: ServiceContext, logger: Logger = fall
         case `${AGENT_API_PREFIX}/machines/offline`:
           await markMachineOffline(ctx, { organizationId: agent.organizationId, machineId: parseJsonBody(raw, offlineRequest).machine_id });
           return sendJson(res, 200, { ok: true });
+        case `${AGENT_API_PREFIX}/machines/status`:
+          return sendJson(res, 200, await machineStatus(ctx, { organizationId: agent.organizationId, request: parseJsonBody(raw.length > 0 ? raw : "{}", machineStatusRequest) }));
         default:
           throw new ServiceError("not_found", `Unknown agent endpoint: ${req.method} ${path}`);
       }

@@ -1,4 +1,4 @@
-import { and, eq, ne, or, sql } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import type { Queryable } from "../../db/client";
 import { machines, offers } from "../../db/schema";
 
@@ -19,14 +19,20 @@ export type RoutableOffer = {
   claimed_decode_tokens_per_second: number;
   claimed_prefill_tokens_per_second: number;
   claimed_ttft_ms: number;
+  /** unverified | verified | suspended: pass with `suspendedReason` to offerGateReasons; only `verified` serves. */
+  verificationStatus: string;
+  suspendedReason: string | null;
+  /** Marketplace-measured medians (verification/statistics.ts); null until observed. Prefer these to the claims. */
+  verified_decode_tokens_per_second: number | null;
+  verified_prefill_tokens_per_second: number | null;
+  /** Marketplace-side TTFT of short prompts (network to the agent included), ms. */
+  verified_ttft_ms: number | null;
+  /** 0..1 (verification/reliability.ts); null before the first canary. */
+  reliability_score: number | null;
 };
 
-/**
- * Every offer of the model — the exact id, or any quantization of it when the id has none
- * (`llama-3.1-8b-instruct` matches `llama-3.1-8b-instruct:q4_k_m`). Offline machines are included
- * so the router can name why they are out; an empty result means nobody has ever offered the model.
- */
-export async function listOffersForModel(q: Queryable, modelId: string): Promise<RoutableOffer[]> {
+/** Every offer with its machine; routing applies the gates (offline machines included so it can name why). */
+export async function listAllOffers(q: Queryable): Promise<RoutableOffer[]> {
   return q
     .select({
       offerId: offers.id,
@@ -45,16 +51,21 @@ export async function listOffersForModel(q: Queryable, modelId: string): Promise
       claimed_decode_tokens_per_second: offers.claimedDecodeTokensPerSecond,
       claimed_prefill_tokens_per_second: offers.claimedPrefillTokensPerSecond,
       claimed_ttft_ms: offers.claimedTtftMs,
+      verificationStatus: offers.verificationStatus,
+      suspendedReason: offers.suspendedReason,
+      verified_decode_tokens_per_second: offers.verifiedDecodeTokensPerSecond,
+      verified_prefill_tokens_per_second: offers.verifiedPrefillTokensPerSecond,
+      verified_ttft_ms: offers.verifiedTtftMs,
+      reliability_score: offers.reliabilityScore,
     })
     .from(offers)
-    .innerJoin(machines, eq(offers.machineId, machines.id))
-    .where(or(eq(offers.modelId, modelId), sql`starts_with(${offers.modelId}, ${modelId + ":"})`));
+    .innerJoin(machines, eq(offers.machineId, machines.id));
 }
 
 /** Models with at least one offer on a machine that is not offline, for /v1/models. */
 export async function listOfferedModels(q: Queryable) {
   return q
-    .select({ modelId: offers.modelId, hardwareClass: offers.hardwareClass, ask_nanos_per_second: offers.askNanosPerSecond, slots: offers.slots, activeSlots: offers.activeSlots, lastHeartbeatAt: machines.lastHeartbeatAt, machineStatus: machines.status, offerStatus: offers.status, createdAt: offers.createdAt })
+    .select({ modelId: offers.modelId, hardwareClass: offers.hardwareClass, ask_nanos_per_second: offers.askNanosPerSecond, slots: offers.slots, activeSlots: offers.activeSlots, lastHeartbeatAt: machines.lastHeartbeatAt, machineStatus: machines.status, offerStatus: offers.status, createdAt: offers.createdAt, verificationStatus: offers.verificationStatus, suspendedReason: offers.suspendedReason })
     .from(offers)
     .innerJoin(machines, eq(offers.machineId, machines.id))
     .where(and(ne(machines.status, "offline"), eq(offers.status, "live")));

@@ -3,6 +3,7 @@ import type { HeartbeatRequest } from "../../lib/wire/agent";
 import { machines, offers } from "../../db/schema";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
+import { heartbeatUptimeSet } from "./verification/uptime";
 
 /** Marks the machine alive (or draining) and records each offer's slot load. */
 export async function recordHeartbeat(ctx: ServiceContext, input: { organizationId: string; heartbeat: HeartbeatRequest }): Promise<void> {
@@ -11,7 +12,7 @@ export async function recordHeartbeat(ctx: ServiceContext, input: { organization
   await ctx.db.transaction(async (tx) => {
     const updated = await tx
       .update(machines)
-      .set({ lastHeartbeatAt: now, status: heartbeat.draining ? "draining" : "online" })
+      .set({ lastHeartbeatAt: now, status: heartbeat.draining ? "draining" : "online", ...heartbeatUptimeSet(now) })
       .where(and(eq(machines.id, heartbeat.machine_id), eq(machines.organizationId, input.organizationId)))
       .returning({ id: machines.id });
     if (updated.length === 0) throw new ServiceError("not_found", `Machine ${heartbeat.machine_id} is not registered to this organization; register again.`);

@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { and, eq, notInArray } from "drizzle-orm";
+import { and, eq, notInArray, sql } from "drizzle-orm";
 import { newId } from "../../lib/ids";
 import type { RegisterMachineRequest, RegisterMachineResponse } from "../../lib/wire/agent";
 import { machines, offers } from "../../db/schema";
 import type { ServiceContext } from "../context";
+import { ServiceError } from "../errors";
 import { HEARTBEAT_INTERVAL_MS } from "./liveness";
+import { checkDecodeClaim, type PlausibilityVerdict } from "./verification/plausibility";
+import { heartbeatUptimeSet } from "./verification/uptime";
 
 /**
  * Registers (or re-registers) a machine by its name within the provider's organization and
@@ -14,6 +17,12 @@ import { HEARTBEAT_INTERVAL_MS } from "./liveness";
 export async function registerMachine(ctx: ServiceContext, input: { organizationId: string; agentTokenId: string; request: RegisterMachineRequest }): Promise<RegisterMachineResponse> {
   const { request } = input;
   const now = ctx.now();
+  // Physically impossible claims are refused outright (DESIGN §5); the rest is for canaries to measure.
+  const verdicts = request.offers.map((claim, i) => {
+    const verdict = plausibilityOf(request, claim);
+    if (!verdict.ok) throw new ServiceError("invalid_input", verdict.message, { param: `offers[${i}].benchmark.decode_tokens_per_second`, code: "implausible_claim" });
+    return verdict;
+  });
   const secret = randomBytes(32).toString("base64url");
   return ctx.db.transaction(async (tx) => {
     const [machine] = await tx
@@ -43,13 +52,16 @@ export async function registerMachine(ctx: ServiceContext, input: { organization
           secret,
           status: "online",
           lastHeartbeatAt: now,
+          // A crash followed by a restart shows up here as the gap since the last heartbeat.
+          ...heartbeatUptimeSet(now),
         },
       })
       .returning({ id: machines.id });
     const machineId = machine!.id;
 
     const registered: { offer_id: string; model_id: string }[] = [];
-    for (const claim of request.offers) {
+    for (const [i, claim] of request.offers.entries()) {
+      const verdict = verdicts[i]!;
       const values = {
         slots: claim.slots,
         activeSlots: 0,
@@ -63,11 +75,23 @@ export async function registerMachine(ctx: ServiceContext, input: { organization
         claimedTtftMs: claim.benchmark.ttft_ms,
         status: "live",
         updatedAt: now,
+        modelSizeBytes: claim.model_size_bytes ?? null,
+        claimCheck: verdict.check,
+        decodeCeilingTokensPerSecond: verdict.ceiling_tokens_per_second,
+        // A new benchmark replaces any earlier correction; canaries judge the new claim afresh.
+        claimedDecodeCorrectedFrom: null,
+        // A registration is a fresh start (new process, maybe a new model file): a burst of canaries
+        // now, and buyer traffic only after they pass. A suspension survives it (see verification/README.md).
+        lastRegisteredAt: now,
+        nextCanaryAt: now,
       };
       const [offer] = await tx
         .insert(offers)
-        .values({ id: newId("offer"), machineId, organizationId: input.organizationId, modelId: claim.model_id, createdAt: now, ...values })
-        .onConflictDoUpdate({ target: [offers.machineId, offers.modelId], set: values })
+        .values({ id: newId("offer"), machineId, organizationId: input.organizationId, modelId: claim.model_id, createdAt: now, verificationStatus: "unverified", ...values })
+        .onConflictDoUpdate({
+          target: [offers.machineId, offers.modelId],
+          set: { ...values, verificationStatus: sql`case when ${offers.verificationStatus} = 'suspended' then 'suspended' else 'unverified' end` },
+        })
         .returning({ id: offers.id });
       registered.push({ offer_id: offer!.id, model_id: claim.model_id });
     }
@@ -77,5 +101,18 @@ export async function registerMachine(ctx: ServiceContext, input: { organization
       .where(and(eq(offers.machineId, machineId), notInArray(offers.modelId, request.offers.map((o) => o.model_id))));
 
     return { machine_id: machineId, machine_secret: secret, heartbeat_interval_ms: HEARTBEAT_INTERVAL_MS, offers: registered };
+  });
+}
+
+function plausibilityOf(request: RegisterMachineRequest, claim: RegisterMachineRequest["offers"][number]): PlausibilityVerdict {
+  const hardwareClass = request.hardware.hardware_class;
+  // Older agents do not label each GPU; then every listed GPU is taken to be of the machine's class.
+  const sameClass = request.hardware.gpus.filter((g) => (g.hardware_class ?? hardwareClass) === hardwareClass).length;
+  return checkDecodeClaim({
+    hardware_class: hardwareClass,
+    devices: Math.max(1, sameClass),
+    model_id: claim.model_id,
+    model_size_bytes: claim.model_size_bytes,
+    decode_tokens_per_second: claim.benchmark.decode_tokens_per_second,
   });
 }

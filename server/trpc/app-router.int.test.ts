@@ -82,8 +82,14 @@ describe.each(DB_KINDS)("tRPC app router on %s", (kind) => {
     expect(created.secret).toMatch(/^sk-spot-/);
     expect(created).toMatchObject({ name: "ci", key_prefix: created.secret.slice(0, 16) });
     const listed = await caller.buyer.apiKeys.list();
-    expect(listed).toEqual([{ id: created.id, name: "ci", key_prefix: created.key_prefix, created_at: created.created_at, revoked_at: null, status: "active" }]);
-    expect(JSON.stringify(listed)).not.toContain(created.secret);
+    expect(listed).toEqual([
+      {
+        id: created.id, name: "ci", key_prefix: created.key_prefix, created_at: created.created_at, revoked_at: null, status: "active",
+        rate_limit_per_minute: null, concurrency_limit: null, monthly_spend_limit_nanos: null, routing_defaults: null,
+        month_spend_nanos: 0n, month_start: new Date("2026-01-01T00:00:00Z"),
+      },
+    ]);
+    expect(superjson.stringify(listed)).not.toContain(created.secret);
 
     const first = await caller.buyer.apiKeys.revoke({ id: created.id });
     now = new Date(now.getTime() + 5_000);

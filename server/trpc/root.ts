@@ -2,11 +2,14 @@ import { createCallerFactory, createTRPCRouter } from "./init";
 import { buyerRouter } from "./routers/buyer";
 import { marketRouter } from "./routers/market";
 import { providerRouter } from "./routers/provider";
+import { standingBidsRouter } from "./routers/standing-bids";
 
 export const appRouter = createTRPCRouter({
   buyer: buyerRouter,
   provider: providerRouter,
   market: marketRouter,
+  /** Buyer standing bids per model. */
+  standingBids: standingBidsRouter,
 });
 
 export type AppRouter = typeof appRouter;

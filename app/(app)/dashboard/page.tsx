@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { ApiSnippet } from "@/components/buyer/api-snippet";
 import { BalanceCard } from "@/components/buyer/balance-card";
 import { RecentRequests } from "@/components/buyer/recent-requests";
+import { StandingBids } from "@/components/buyer/standing-bids";
 import { PageHeader } from "@/components/page-header";
 import { publicBaseUrl, requireViewer } from "../../_lib/viewer";
 
@@ -13,9 +14,10 @@ export default async function DashboardPage() {
   await requireViewer();
   return (
     <>
-      <PageHeader title="Overview" description="Your balance, what you ran, and what it cost." />
+      <PageHeader title="Overview" description="Your balance, what you ran, what it cost, and the most you will pay per model." />
       <BalanceCard />
       <RecentRequests />
+      <StandingBids />
       <ApiSnippet baseUrl={publicBaseUrl()} />
     </>
   );

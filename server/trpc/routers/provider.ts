@@ -4,6 +4,7 @@ import { listAgentTokens } from "../../providers/list-agent-tokens";
 import { listProviderMachines } from "../../providers/list-machines";
 import { providerEarnings } from "../../providers/provider-earnings";
 import { revokeAgentToken } from "../../providers/revoke-agent-token";
+import { offerVerificationHistory } from "../../providers/verification/offer-history";
 import { createTRPCRouter, providerProcedure } from "../init";
 
 const agentTokensRouter = createTRPCRouter({
@@ -21,4 +22,8 @@ export const providerRouter = createTRPCRouter({
   agentTokens: agentTokensRouter,
   machines: providerProcedure.query(({ ctx }) => listProviderMachines(ctx.runtime.services, { organizationId: ctx.organizationId })),
   earnings: providerProcedure.query(({ ctx }) => providerEarnings(ctx.runtime.services, { organizationId: ctx.organizationId })),
+  /** One offer's canaries and buyer-stream observations over time: claimed vs verified throughput ("why no traffic"). */
+  offerHistory: providerProcedure
+    .input(z.object({ offerId: z.string().min(1).max(64), limit: z.number().int().min(1).max(500).optional() }))
+    .query(({ ctx, input }) => offerVerificationHistory(ctx.runtime.services, { organizationId: ctx.organizationId, offerId: input.offerId, limit: input.limit })),
 });

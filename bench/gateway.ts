@@ -1,0 +1,347 @@
+/**
+ * `npm run bench:gateway`: what Spotlane's gateway adds on top of an engine, measured side by side
+ * with the Portkey gateway (`@portkey-ai/gateway`) in one run on this machine. All traffic stays on
+ * 127.0.0.1; every server listens on a free port; the whole run is bounded (< 3 min).
+ *
+ * Processes: the fake engine (bench/fake-engine.ts: an unsigned OpenAI-compatible server, plus the
+ * real agent HTTP layer serving the same engine with signature checks, registered with Spotlane),
+ * Spotlane (bench/spotlane-server.ts), Portkey (its own bin), and this process as the client.
+ *
+ *   direct    client → engine
+ *   spotlane  client → Spotlane gateway → (signed) agent → engine
+ *   portkey   client → Portkey → engine            (provider "openai", custom host = the engine)
+ *
+ * Measures: latency added at concurrency 1 (non-streamed total time, and streamed time to first
+ * token), p50 and p99; max requests/s at 64 connections (autocannon, non-streamed); and whether
+ * 1,000 concurrent streams are held open without errors. Options: --quick (shorter runs),
+ * --json (also write bench/results/gateway-<time>.json). BENCH_DATABASE_URL → Spotlane on PostgreSQL;
+ * BENCH_PROFILE_DIR → a CPU profile of the Spotlane process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { createServer } from "node:net";
+import { cpus } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
+import autocannon from "autocannon";
+import { FAKE_MODEL_ID } from "./fake-engine";
+
+const root = resolve(import.meta.dirname, "..");
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has("--quick");
+const CHUNKS = 16;
+const RUN = {
+  latency_warmup: QUICK ? 30 : 100,
+  latency_n: QUICK ? 150 : 500,
+  rps_duration_s: QUICK ? 3 : 8,
+  rps_connections: 64,
+  streams: 1000,
+  stream_hold_ms: QUICK ? 3000 : 5000,
+};
+const HARD_LIMIT_MS = 175_000;
+
+type TargetName = "direct" | "spotlane" | "portkey";
+type Target = { name: TargetName; base: string; headers: Record<string, string>; model: string };
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+const children: ChildProcess[] = [];
+
+/** Spawns a TypeScript entry point and resolves with the first JSON line it prints. */
+function spawnTs(file: string, env: Record<string, string>, execArgv: string[] = []): Promise<{ child: ChildProcess; info: Record<string, string> }> {
+  const child = spawn(process.execPath, [...execArgv, "--import", "tsx", join(root, file)], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((ok, fail) => {
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split("\n").find((l) => l.trim().startsWith("{"));
+      if (line) ok({ child, info: JSON.parse(line) as Record<string, string> });
+    });
+    child.once("exit", (code) => fail(new Error(`${file} exited (${code}) before it was ready`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once("error", fail).listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeout_ms: number, what: string) {
+  const deadline = Date.now() + timeout_ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function startPortkey(engineUrl: string): Promise<Target> {
+  const pkg = createRequire(import.meta.url).resolve("@portkey-ai/gateway/package.json");
+  const port = await freePort();
+  // --headless: no log UI. NODE_ENV=production: no UI routes either. Its stdout is a spinner: dropped.
+  const child = spawn(process.execPath, [join(dirname(pkg), "build", "start-server.js"), `--port=${port}`, "--headless"], { cwd: root, env: { ...process.env, NODE_ENV: "production" }, stdio: ["ignore", "ignore", "inherit"] });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(base)).ok, 20_000, "Portkey to listen");
+  return { name: "portkey", base: `${base}/v1`, model: FAKE_MODEL_ID, headers: { authorization: "Bearer unused", "x-portkey-provider": "openai", "x-portkey-custom-host": `${engineUrl}/v1` } };
+}
+
+async function stopChildren() {
+  // Reverse start order: the engine (and its agent) drains before Spotlane closes.
+  for (const child of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+const chatBody = (target: Target, stream: boolean, content = "Say hello.") =>
+  JSON.stringify({ model: target.model, messages: [{ role: "user", content }], max_tokens: CHUNKS, ...(stream ? { stream: true } : {}) });
+
+/** A first generated token in an SSE buffer: a chat delta with non-empty content. */
+const FIRST_TOKEN = /"content":"[^"]/;
+
+type CallResult = { ok: boolean; status: number; total_ms: number; ttft_ms: number | null; error?: string };
+
+function call(target: Target, agent: Agent, body: string, stream: boolean, hooks: { onFirstToken?: () => void } = {}): Promise<CallResult> {
+  const t0 = performance.now();
+  return new Promise((ok) => {
+    const url = new URL(`${target.base}/chat/completions`);
+    const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...target.headers } }, (res) => {
+      let ttft_ms: number | null = null;
+      let tail = "";
+      let sawError = false;
+      let sawDone = false;
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        const text = tail + chunk;
+        if (ttft_ms === null && FIRST_TOKEN.test(text)) {
+          ttft_ms = performance.now() - t0;
+          hooks.onFirstToken?.();
+        }
+        if (text.includes('"error"')) sawError = true;
+        if (text.includes("[DONE]")) sawDone = true;
+        tail = text.slice(-64); // patterns may straddle chunk boundaries
+      });
+      res.on("end", () => {
+        const status = res.statusCode ?? 0;
+        const good = status === 200 && !sawError && (!stream || sawDone);
+        ok({ ok: good, status, total_ms: performance.now() - t0, ttft_ms, error: good ? undefined : `HTTP ${status}${sawError ? " (error event)" : ""}${stream && !sawDone ? " (no [DONE])" : ""}` });
+      });
+      res.on("error", (err) => ok({ ok: false, status: res.statusCode ?? 0, total_ms: performance.now() - t0, ttft_ms, error: err.message }));
+    });
+    req.on("error", (err) => ok({ ok: false, status: 0, total_ms: performance.now() - t0, ttft_ms: null, error: err.message }));
+    req.end(body);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+const summary = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length) };
+};
+type Summary = ReturnType<typeof summary>;
+
+/** Sequential requests, targets interleaved in blocks so drift (thermal, GC, caches) hits all alike. */
+async function latencyAtConcurrency1(targets: Target[], stream: boolean): Promise<Record<TargetName, Summary & { errors: number }>> {
+  const agents = new Map(targets.map((t) => [t.name, new Agent({ keepAlive: true, maxSockets: 1 })]));
+  const samples = new Map<TargetName, number[]>(targets.map((t) => [t.name, []]));
+  const errors = new Map<TargetName, number>(targets.map((t) => [t.name, 0]));
+  for (const t of targets) for (let i = 0; i < RUN.latency_warmup; i++) await call(t, agents.get(t.name)!, chatBody(t, stream), stream);
+  const BLOCK = 50;
+  for (let done = 0; done < RUN.latency_n; done += BLOCK) {
+    for (const t of targets) {
+      for (let i = 0; i < BLOCK; i++) {
+        const r = await call(t, agents.get(t.name)!, chatBody(t, stream), stream);
+        if (!r.ok) errors.set(t.name, errors.get(t.name)! + 1);
+        else samples.get(t.name)!.push(stream ? r.ttft_ms! : r.total_ms);
+      }
+    }
+  }
+  for (const a of agents.values()) a.destroy();
+  return Object.fromEntries(targets.map((t) => [t.name, { ...summary(samples.get(t.name)!), errors: errors.get(t.name)! }])) as Record<TargetName, Summary & { errors: number }>;
+}
+
+async function maxThroughput(t: Target): Promise<{ rps: number; p50_ms: number; p99_ms: number; non2xx: number; errors: number; total: number }> {
+  const opts = { url: `${t.base}/chat/completions`, method: "POST" as const, headers: { "content-type": "application/json", ...t.headers }, body: chatBody(t, false), connections: RUN.rps_connections, pipelining: 1 };
+  await autocannon({ ...opts, duration: 1 }); // warm-up: connection pools, JIT
+  const r = await autocannon({ ...opts, duration: RUN.rps_duration_s });
+  return { rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total };
+}
+
+/** Opens `RUN.streams` streams (ramped over ~0.5 s) that the engine holds open for `stream_hold_ms`. */
+async function concurrentStreams(t: Target) {
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  let open = 0;
+  let peak = 0;
+  const body = chatBody(t, true, `[hold_ms=${RUN.stream_hold_ms}] Hold this stream open.`);
+  const t0 = performance.now();
+  const calls: Promise<CallResult>[] = [];
+  for (let i = 0; i < RUN.streams; i++) {
+    if (i > 0 && i % 50 === 0) await new Promise((r) => setTimeout(r, 25));
+    calls.push(
+      call(t, agent, body, true, {
+        onFirstToken: () => {
+          open++;
+          peak = Math.max(peak, open);
+        },
+      }).then((r) => {
+        if (r.ttft_ms !== null) open--;
+        return r;
+      }),
+    );
+  }
+  const results = await Promise.all(calls);
+  agent.destroy();
+  const failed = results.filter((r) => !r.ok);
+  const reasons = new Map<string, number>();
+  for (const f of failed) reasons.set(f.error ?? "?", (reasons.get(f.error ?? "?") ?? 0) + 1);
+  return {
+    streams: RUN.streams,
+    completed: results.length - failed.length,
+    failed: failed.length,
+    failure_reasons: Object.fromEntries(reasons),
+    peak_open: peak,
+    ttft: summary(results.filter((r) => r.ttft_ms !== null).map((r) => r.ttft_ms!)),
+    wall_ms: performance.now() - t0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "—");
+const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) && Number.isFinite(b) ? `${fmt(a / b, 2)}×` : "—");
+
+function table(title: string, head: string[], rows: (string | number)[][]) {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => "| " + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ") + " |";
+  console.log(`\n${title}\n${line(head)}\n|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|\n${rows.map((r) => line(r.map(String))).join("\n")}`);
+}
+
+async function main() {
+  const started = performance.now();
+  const log = (m: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${m}`);
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  log(`node ${process.version}, ${cpus().length} × ${cpu}${QUICK ? " (quick)" : ""}`);
+
+  // BENCH_PROFILE_DIR: write a V8 CPU profile of the Spotlane process there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE_DIR)}`] : [];
+  const spot = await spawnTs("bench/spotlane-server.ts", {}, profile);
+  log(`spotlane on ${spot.info.database} at ${spot.info.url} (pid ${spot.info.pid})`);
+  const engine = await spawnTs("bench/fake-engine.ts", { FAKE_ENGINE: JSON.stringify({ chunks: CHUNKS, slots: 1024, serverUrl: spot.info.url, agentToken: spot.info.agentToken }) });
+  const engineUrl = engine.info.direct_url!;
+  log(`fake engine at ${engineUrl}, signed agent at ${engine.info.agent_url} (pid ${engine.info.pid})`);
+  const spotlane: Target = { name: "spotlane", base: `${spot.info.url}/v1`, model: FAKE_MODEL_ID, headers: { authorization: `Bearer ${spot.info.apiKey}` } };
+  await waitFor(
+    async () => {
+      const r = (await (await fetch(`${spotlane.base}/models`, { headers: spotlane.headers })).json()) as { data?: { id: string; spotlane: { markets: { live_offers: number }[] } }[] };
+      return r.data?.some((m) => m.id === FAKE_MODEL_ID && m.spotlane.markets.some((k) => k.live_offers > 0)) ?? false;
+    },
+    20_000,
+    "the fake agent to be routable",
+  );
+  const portkey = await startPortkey(engineUrl);
+  log(`portkey at ${portkey.base} (pid ${children.at(-1)?.pid})`);
+  const direct: Target = { name: "direct", base: `${engineUrl}/v1`, model: FAKE_MODEL_ID, headers: { authorization: "Bearer unused" } };
+  const targets = [direct, spotlane, portkey];
+
+  // Every target must answer the same request correctly before anything is timed.
+  for (const t of targets) {
+    for (const stream of [false, true]) {
+      const r = await call(t, new Agent(), chatBody(t, stream), stream);
+      if (!r.ok) throw new Error(`${t.name} ${stream ? "stream" : "json"} smoke request failed: ${r.error}`);
+    }
+  }
+
+  log(`latency at concurrency 1, non-streamed (${RUN.latency_n} requests each)`);
+  const lat = await latencyAtConcurrency1(targets, false);
+  log(`latency at concurrency 1, streamed TTFT (${RUN.latency_n} requests each)`);
+  const ttft = await latencyAtConcurrency1(targets, true);
+  const rps: Record<string, Awaited<ReturnType<typeof maxThroughput>>> = {};
+  for (const t of targets) {
+    log(`max requests/s at ${RUN.rps_connections} connections, ${RUN.rps_duration_s} s: ${t.name}`);
+    rps[t.name] = await maxThroughput(t);
+  }
+  const streams: Record<string, Awaited<ReturnType<typeof concurrentStreams>>> = {};
+  for (const t of targets) {
+    log(`${RUN.streams} concurrent streams held ${RUN.stream_hold_ms} ms: ${t.name}`);
+    streams[t.name] = await concurrentStreams(t);
+  }
+
+  const added = (s: Record<TargetName, Summary>, name: TargetName, p: "p50" | "p99") => s[name][p] - s.direct[p];
+  table(
+    `Latency at concurrency 1 (ms; "added" = minus calling the engine directly; fake engine, ${CHUNKS} deltas)`,
+    ["target", "json p50", "json p99", "added p50", "added p99", "TTFT p50", "TTFT p99", "added p50", "added p99", "errors"],
+    targets.map((t) => [t.name, fmt(lat[t.name].p50), fmt(lat[t.name].p99), t.name === "direct" ? "—" : fmt(added(lat, t.name, "p50")), t.name === "direct" ? "—" : fmt(added(lat, t.name, "p99")), fmt(ttft[t.name].p50), fmt(ttft[t.name].p99), t.name === "direct" ? "—" : fmt(added(ttft, t.name, "p50")), t.name === "direct" ? "—" : fmt(added(ttft, t.name, "p99")), lat[t.name].errors + ttft[t.name].errors]),
+  );
+  table(
+    `Throughput, non-streamed, ${RUN.rps_connections} connections, ${RUN.rps_duration_s} s (autocannon)`,
+    ["target", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors"],
+    targets.map((t) => [t.name, fmt(rps[t.name]!.rps, 0), fmt(rps[t.name]!.p50_ms, 1), fmt(rps[t.name]!.p99_ms, 1), rps[t.name]!.non2xx, rps[t.name]!.errors]),
+  );
+  table(
+    `${RUN.streams} concurrent streams, each held ${RUN.stream_hold_ms} ms by the engine`,
+    ["target", "completed", "failed", "peak open", "TTFT p50 ms", "TTFT p99 ms", "held?"],
+    targets.map((t) => {
+      const s = streams[t.name]!;
+      return [t.name, s.completed, s.failed, s.peak_open, fmt(s.ttft.p50, 1), fmt(s.ttft.p99, 1), s.failed === 0 && s.peak_open === s.streams ? "yes" : "NO"];
+    }),
+  );
+  table(
+    "Spotlane vs Portkey (ratio < 1× is better for latency; > 1× is better for req/s)",
+    ["metric", "spotlane", "portkey", "spotlane ÷ portkey"],
+    [
+      ["added latency p50, json (ms)", fmt(added(lat, "spotlane", "p50")), fmt(added(lat, "portkey", "p50")), ratio(added(lat, "spotlane", "p50"), added(lat, "portkey", "p50"))],
+      ["added latency p99, json (ms)", fmt(added(lat, "spotlane", "p99")), fmt(added(lat, "portkey", "p99")), ratio(added(lat, "spotlane", "p99"), added(lat, "portkey", "p99"))],
+      ["added TTFT p50, stream (ms)", fmt(added(ttft, "spotlane", "p50")), fmt(added(ttft, "portkey", "p50")), ratio(added(ttft, "spotlane", "p50"), added(ttft, "portkey", "p50"))],
+      ["added TTFT p99, stream (ms)", fmt(added(ttft, "spotlane", "p99")), fmt(added(ttft, "portkey", "p99")), ratio(added(ttft, "spotlane", "p99"), added(ttft, "portkey", "p99"))],
+      [`max req/s @${RUN.rps_connections}`, fmt(rps.spotlane!.rps, 0), fmt(rps.portkey!.rps, 0), ratio(rps.spotlane!.rps, rps.portkey!.rps)],
+      [`${RUN.streams} streams held`, streams.spotlane!.failed === 0 && streams.spotlane!.peak_open === RUN.streams ? "yes" : "NO", streams.portkey!.failed === 0 && streams.portkey!.peak_open === RUN.streams ? "yes" : "NO", ""],
+    ],
+  );
+
+  const result = { at: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, database: spot.info.database, quick: QUICK, run: RUN, chunks: CHUNKS, latency_json_ms: lat, ttft_stream_ms: ttft, throughput: rps, streams };
+  if (args.has("--json")) {
+    const dir = join(root, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `gateway-${result.at.replace(/[:.]/g, "-")}.json`);
+    writeFileSync(file, JSON.stringify(result, null, 2));
+    log(`wrote ${file}`);
+  }
+  log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+const guard = setTimeout(() => {
+  console.error(`[bench] exceeded ${HARD_LIMIT_MS / 1000} s; stopping`);
+  void stopChildren().finally(() => process.exit(2));
+}, HARD_LIMIT_MS);
+guard.unref();
+
+let code = 0;
+try {
+  await main();
+} catch (err) {
+  console.error(`[bench] failed: ${(err as Error).stack ?? err}`);
+  code = 1;
+} finally {
+  await stopChildren();
+}
+process.exit(code);

@@ -1,0 +1,52 @@
+import type { Db } from "../../db/client";
+import { listAllOffers, type RoutableOffer } from "../providers/list-routable-offers";
+
+/**
+ * Every offer, held in memory and reloaded at most every `refresh_ms`, so routing reads no
+ * database at steady state. Staleness is bounded by the refresh period — shorter than the
+ * heartbeat interval, so it never hides a change a heartbeat could have shown.
+ */
+export class OfferBook {
+  private byModel = new Map<string, RoutableOffer[]>();
+  private loaded_ms = -Infinity;
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    private db: Db,
+    private now_ms: () => number,
+    private refresh_ms = 250,
+  ) {}
+
+  /** The exact model id, or every quantization of it when the id has none (`llama` → `llama:q4_k_m`). */
+  async offersFor(modelId: string): Promise<RoutableOffer[]> {
+    if (this.now_ms() - this.loaded_ms > this.refresh_ms) await this.reload();
+    const exact = this.byModel.get(modelId) ?? [];
+    if (modelId.includes(":")) return exact;
+    const out = [...exact];
+    for (const [id, offers] of this.byModel) if (id.startsWith(modelId + ":")) out.push(...offers);
+    return out;
+  }
+
+  /** Forget the snapshot: the next lookup reloads (tests; and after this process changes offers). */
+  invalidate(): void {
+    this.loaded_ms = -Infinity;
+  }
+
+  private reload(): Promise<void> {
+    this.loading ??= listAllOffers(this.db)
+      .then((rows) => {
+        const byModel = new Map<string, RoutableOffer[]>();
+        for (const r of rows) {
+          const list = byModel.get(r.modelId);
+          if (list) list.push(r);
+          else byModel.set(r.modelId, [r]);
+        }
+        this.byModel = byModel;
+        this.loaded_ms = this.now_ms();
+      })
+      .finally(() => {
+        this.loading = null;
+      });
+    return this.loading;
+  }
+}

@@ -1,0 +1,299 @@
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canaryRuns, journalEntries, ledgerLines, machines, modelFingerprints, offers, requests, reservations } from "../../../db/schema";
+import { AGENT_API_PREFIX, machineStatusResponse, type RegisterMachineRequest } from "../../../lib/wire/agent";
+import { createEmbeddedEngine } from "../../../agent/src/engine/embedded";
+import { DB_KINDS } from "../../../test/database";
+import { startTestMarketplace, tinyModelPath, type TestMarketplace } from "../../../test/marketplace";
+import { freePort } from "../../../test/tcp-proxy";
+import { makeTinyModel, TINY_MODEL_ID } from "../../../test/tiny-model";
+import { listProviderMachines } from "../list-machines";
+import { computeReferenceFingerprints } from "./compute-reference-fingerprints";
+import { DEFAULT_VERIFICATION_CONFIG } from "./config";
+import { CANARY_PATH, PROMPT_SET_VERSION } from "./prompts";
+import { seedModelFingerprints } from "./seed-fingerprints";
+
+type Recorded = { method: string; path: string; headerNames: string[]; headers: IncomingHttpHeaders; body: string };
+
+/** An HTTP proxy in front of an agent that records what the marketplace sends it (and streams answers back). */
+async function recordingProxy(targetPort: number): Promise<{ url: string; seen: Recorded[]; close(): Promise<void> }> {
+  const seen: Recorded[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const names: string[] = [];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) names.push(req.rawHeaders[i]!.toLowerCase());
+      seen.push({ method: req.method!, path: req.url!, headerNames: names.sort(), headers: req.headers, body: body.toString("utf8") });
+      const up = httpRequest({ host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      });
+      up.on("error", () => res.destroy());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", () => ok()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeout_ms = 15_000): Promise<T> {
+  const deadline = Date.now() + timeout_ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.each(DB_KINDS)("canary verification on %s", (kind) => {
+  let mp: TestMarketplace;
+  const db = () => mp.server.runtime.database.db;
+  const offerOf = async (machineId: string) => (await db().select().from(offers).where(eq(offers.machineId, machineId)))[0]!;
+  const runsOf = (offerId: string) => db().select().from(canaryRuns).where(eq(canaryRuns.offerId, offerId)).orderBy(canaryRuns.at);
+
+  let honest: { machineId: string; offerId: string; organizationId: string; agentToken: string };
+  let proxy: Awaited<ReturnType<typeof recordingProxy>>;
+  let canariesWhenVerified = 0;
+
+  beforeAll(async () => {
+    // Recovery from a slow-claim suspension takes 3 steady canaries: keep them half a second apart here.
+    mp = await startTestMarketplace(kind, { env: { CANARY_INTERVAL_S: "0.5" } });
+    // The operator's reference for the tiny model, from our own copy of it (what `npm start` seeds).
+    const engine = await createEmbeddedEngine({ modelPath: (await makeTinyModel(tinyModelPath())).path, slots: 1, contextSize: 1024 });
+    const fingerprints = await computeReferenceFingerprints(engine, { max_tokens: DEFAULT_VERIFICATION_CONFIG.max_tokens });
+    await engine.close();
+    await seedModelFingerprints(db(), { modelId: TINY_MODEL_ID, promptSetVersion: PROMPT_SET_VERSION, fingerprints, now: new Date() });
+
+    // The honest agent sits behind a recording proxy, to compare canaries with buyer traffic on the wire.
+    const provider = await mp.createProvider();
+    const agentPort = await freePort();
+    proxy = await recordingProxy(agentPort);
+    const agent = await mp.startAgent({ agentToken: provider.agentToken, name: "honest", port: agentPort, publicUrl: proxy.url });
+    const machineId = agent.machineId()!;
+    honest = { machineId, offerId: (await offerOf(machineId)).id, organizationId: provider.organizationId, agentToken: provider.agentToken };
+    canariesWhenVerified = (await runsOf(honest.offerId)).length;
+  });
+  afterAll(async () => {
+    await mp?.close();
+    await proxy?.close();
+  });
+
+  it("verifies an honest agent within a bounded number of canaries, at its measured speed", async () => {
+    const offer = await offerOf(honest.machineId);
+    const runs = await runsOf(offer.id);
+    expect(offer.verificationStatus).toBe("verified");
+    // verify_after_passes (2) canaries; a third may have been in flight while the harness polled.
+    expect(canariesWhenVerified).toBeGreaterThanOrEqual(DEFAULT_VERIFICATION_CONFIG.verify_after_passes);
+    expect(canariesWhenVerified).toBeLessThanOrEqual(DEFAULT_VERIFICATION_CONFIG.verify_after_passes + 1);
+    expect(runs.slice(0, 2).every((r) => r.ok && r.identityMatch === true && r.requestId.startsWith("req_"))).toBe(true);
+    expect(offer.verifiedDecodeTokensPerSecond).toBeGreaterThan(0);
+    expect(offer.verifiedTtftMs).toBeGreaterThan(0);
+    expect(offer.verifiedPrefillTokensPerSecond).toBeGreaterThan(0);
+    expect(offer.reliabilityScore).toBeGreaterThan(0.5);
+    expect(offer.reliabilityScore).toBeLessThanOrEqual(1);
+    const [m] = await listProviderMachines(mp.server.runtime.services, { organizationId: honest.organizationId });
+    expect(m!.offers[0]).toMatchObject({ verification_status: "verified", gate_reasons: [], recent_canaries: expect.arrayContaining([expect.objectContaining({ ok: true, identity_match: true })]) });
+  });
+
+  it("sends canaries that look like buyer traffic on the wire, and never bills them", async () => {
+    const buyer = await mp.createBuyer({ credit_usd: "5" });
+    const client = new OpenAI({ baseURL: `${mp.baseUrl}/v1`, apiKey: buyer.apiKey, maxRetries: 0 });
+    const { response } = await client.completions
+      .create({ model: TINY_MODEL_ID, prompt: "Once upon a time", max_tokens: 16, temperature: 0, seed: 7, stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+    const buyerRequestId = response.headers.get("x-spotlane-request-id")!;
+    for await (const _ of (await client.completions.create({ model: TINY_MODEL_ID, prompt: "Again", max_tokens: 8, stream: true }))) void _;
+    await mp.settled?.();
+
+    const canaryIds = (await runsOf(honest.offerId)).map((r) => r.requestId);
+    const nonceOf = (r: Recorded) => r.headers["x-spotlane-nonce"] as string;
+    const buyerSeen = await until("the buyer request at the agent", async () => proxy.seen.find((r) => nonceOf(r) === buyerRequestId));
+    const canarySeen = proxy.seen.find((r) => canaryIds.includes(nonceOf(r)))!;
+    expect(canarySeen).toBeDefined();
+    // Same method, path, header set and body shape (field names, order and types) as a buyer's streamed completion.
+    expect(canarySeen.method).toBe(buyerSeen.method);
+    expect(canarySeen.path).toBe(CANARY_PATH);
+    expect(canarySeen.path).toBe(buyerSeen.path);
+    expect(canarySeen.headerNames).toEqual(buyerSeen.headerNames);
+    expect(canarySeen.headers["content-type"]).toBe(buyerSeen.headers["content-type"]);
+    expect(nonceOf(canarySeen)).toMatch(/^req_[0-9a-z]{26}$/);
+    const shape = (body: string) => Object.entries(JSON.parse(body) as Record<string, unknown>).map(([k, v]) => [k, typeof v]);
+    expect(shape(canarySeen.body)).toEqual(shape(buyerSeen.body));
+    expect(JSON.parse(canarySeen.body).stream_options).toEqual(JSON.parse(buyerSeen.body).stream_options);
+
+    // Never billed: no request rows, reservations or journal entries carry a canary's id; the provider earned only from the buyers.
+    expect(canaryIds.length).toBeGreaterThan(0);
+    expect(await db().select().from(requests).where(inArray(requests.id, canaryIds))).toEqual([]);
+    expect(await db().select().from(journalEntries).where(inArray(journalEntries.requestId, canaryIds))).toEqual([]);
+    expect(await db().select().from(reservations).where(inArray(reservations.requestId, canaryIds))).toEqual([]);
+    // Settlement is asynchronous: wait until both buyer requests are on the books.
+    await until("both buyer requests settled", async () => {
+      await mp.settled?.();
+      const [c] = await db().select({ n: sql<number>`count(*)::int` }).from(requests).where(eq(requests.offerId, honest.offerId));
+      return c!.n >= 2;
+    });
+    const billed = await db().select({ earned: sql<string>`coalesce(sum(${requests.providerEarningsNanos}), 0)::text`, n: sql<number>`count(*)::int` }).from(requests).where(eq(requests.offerId, honest.offerId));
+    const credited = await db()
+      .select({ sum: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` })
+      .from(ledgerLines)
+      .where(and(eq(ledgerLines.account, "provider_earnings"), eq(ledgerLines.organizationId, honest.organizationId)));
+    expect(billed[0]!.n).toBe(2);
+    expect(credited[0]!.sum).toBe(billed[0]!.earned);
+  });
+
+  it("measures an agent that claims 10x its speed at its real speed, corrects the claim, suspends, then lets it recover", async () => {
+    const real = (await offerOf(honest.machineId)).verifiedDecodeTokensPerSecond!;
+    const liarClaim = real * 10;
+    const provider = await mp.createProvider();
+    const agent = await mp.startAgent({
+      agentToken: provider.agentToken,
+      name: "liar",
+      benchmark: { decode_tokens_per_second: liarClaim, prefill_tokens_per_second: 5000, ttft_ms: 5 },
+      waitUntilVerified: false,
+    });
+    const machineId = agent.machineId()!;
+    const suspended = await until("the liar's suspension", async () => {
+      const o = await offerOf(machineId);
+      return o.verificationStatus === "suspended" ? o : null;
+    });
+    expect(suspended.suspendedReason).toBe("too_slow");
+    expect(suspended.claimedDecodeCorrectedFrom).toBeCloseTo(liarClaim, 6);
+    // Corrected down to what was measured: the liar runs the same model on the same CPU as the honest agent.
+    expect(suspended.claimedDecodeTokensPerSecond).toBeLessThan(liarClaim * DEFAULT_VERIFICATION_CONFIG.slow_fraction);
+    expect(suspended.verifiedDecodeTokensPerSecond!).toBeGreaterThan(real / 5);
+    expect(suspended.verifiedDecodeTokensPerSecond!).toBeLessThan(real * 5);
+    const [m] = await listProviderMachines(mp.server.runtime.services, { organizationId: provider.organizationId });
+    expect(m!.offers[0]!.gate_reasons).toContain("suspended");
+    expect(m!.offers[0]!.verification_explanation).toMatch(/corrected/);
+
+    // Recovery: 3 canaries in a row at ≥ 50% of the corrected claim.
+    await mp.waitUntilVerified(machineId, 15_000);
+    const recovered = await offerOf(machineId);
+    expect(recovered.suspendedReason).toBeNull();
+    expect(recovered.claimedDecodeTokensPerSecond).toBeLessThan(liarClaim * DEFAULT_VERIFICATION_CONFIG.slow_fraction);
+    await agent.drain(2_000);
+  });
+
+  it("catches an agent serving other weights under the tiny model's id, and lets it back after a restart with the right model", async () => {
+    const provider = await mp.createProvider();
+    const impostor = await mp.startAgent({ agentToken: provider.agentToken, name: "impostor", modelSeed: 4242, waitUntilVerified: false });
+    const machineId = impostor.machineId()!;
+    const suspended = await until("the impostor's suspension", async () => {
+      const o = await offerOf(machineId);
+      return o.verificationStatus === "suspended" ? o : null;
+    });
+    expect(suspended.suspendedReason).toBe("identity_mismatch");
+    expect(suspended.nextCanaryAt).toBeNull(); // nothing more to learn until the agent restarts
+    const runs = await runsOf(suspended.id);
+    expect(runs.map((r) => r.identityMatch)).toEqual([false, false]);
+    expect(runs.every((r) => r.ok)).toBe(true);
+    // Its buyer-facing gate, and what the agent's `status` command shows.
+    const status = await fetch(`${mp.baseUrl}${AGENT_API_PREFIX}/machines/status`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${provider.agentToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "impostor" }),
+    });
+    expect(status.status).toBe(200);
+    const parsed = machineStatusResponse.parse(await status.json());
+    expect(parsed.machines).toHaveLength(1);
+    expect(parsed.machines[0]!.offers[0]).toMatchObject({ model_id: TINY_MODEL_ID, gate_reasons: ["identity_mismatch"], verification_status: "suspended", suspended_reason: "identity_mismatch" });
+    expect((parsed.machines[0]!.offers[0] as { recent_canaries: unknown[] }).recent_canaries).toHaveLength(2);
+
+    // Restarted with the right model (the same machine name re-registers): 3 matching canaries lift the suspension.
+    await impostor.drain(2_000);
+    const restarted = await mp.startAgent({ agentToken: provider.agentToken, name: "impostor" });
+    const back = await offerOf(machineId);
+    expect(back.verificationStatus).toBe("verified");
+    const after = (await runsOf(back.id)).filter((r) => r.at >= back.lastRegisteredAt);
+    expect(after.length).toBeGreaterThanOrEqual(DEFAULT_VERIFICATION_CONFIG.recover_after_passes);
+    expect(after.every((r) => r.identityMatch === true)).toBe(true);
+    await restarted.drain(2_000);
+  });
+
+  it("trusts the first verified offer of a model without a reference, then holds later offers to it", async () => {
+    const modelId = "tiny-tofu:f32";
+    const first = await mp.createProvider();
+    const a = await mp.startAgent({ agentToken: first.agentToken, name: "tofu-first", modelId });
+    const fps = await db().select().from(modelFingerprints).where(eq(modelFingerprints.modelId, modelId));
+    expect(fps.length).toBeGreaterThanOrEqual(2);
+    const firstOffer = await offerOf(a.machineId()!);
+    expect(fps.every((f) => f.source === "first_use" && f.establishedByOfferId === firstOffer.id)).toBe(true);
+    const firstRuns = await runsOf(firstOffer.id);
+    expect(firstRuns.filter((r) => r.identityMatch === false)).toEqual([]);
+
+    const second = await mp.createProvider();
+    const impostor = await mp.startAgent({ agentToken: second.agentToken, name: "tofu-impostor", modelId, modelSeed: 99, waitUntilVerified: false });
+    await until("the second offer's identity verdict", async () => (await runsOf((await offerOf(impostor.machineId()!)).id)).some((r) => r.identityMatch === false));
+    await Promise.all([a.drain(2_000), impostor.drain(2_000)]);
+  });
+
+  it("rejects a decode claim above memory bandwidth ÷ model size at registration, and flags claims it cannot check", async () => {
+    const provider = await mp.createProvider();
+    const register = (hardware_class: string, decode: number, model_size_bytes?: number) => {
+      const body: RegisterMachineRequest = {
+        name: `plausibility-${hardware_class}-${decode}`,
+        agent_version: "test",
+        endpoint_url: "http://127.0.0.1:9",
+        hardware: { hardware_class, cpu_model: "test", cpu_cores: 8, memory_mb: 65536, gpus: [{ name: "GPU", memory_mb: 24564, vendor: "nvidia" }] },
+        offers: [
+          {
+            model_id: "llama-3.1-8b-instruct:q4_k_m",
+            slots: 2,
+            ask_nanos_per_second: "100000",
+            engine: "llama.cpp",
+            engine_version: "test",
+            context_size: 4096,
+            benchmark: { decode_tokens_per_second: decode, prefill_tokens_per_second: 3000, ttft_ms: 40 },
+            ...(model_size_bytes ? { model_size_bytes } : {}),
+          },
+        ],
+      };
+      return fetch(`${mp.baseUrl}${AGENT_API_PREFIX}/machines/register`, { method: "POST", headers: { authorization: `Bearer ${provider.agentToken}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    };
+    // An RTX 4090 streams 1,008 GB/s; a 4.9 GB model at most ~206 times per second.
+    const refused = await register("nvidia-rtx-4090", 2000, 4_920_000_000);
+    expect(refused.status).toBe(400);
+    const err = (await refused.json()) as { error: { message: string; code: string; param: string } };
+    expect(err.error.code).toBe("implausible_claim");
+    expect(err.error.param).toBe("offers[0].benchmark.decode_tokens_per_second");
+    expect(err.error.message).toMatch(/physically implausible.*1008 GB\/s.*204\.9 times per second/);
+    expect(await db().select().from(machines).where(eq(machines.name, "plausibility-nvidia-rtx-4090-2000"))).toEqual([]);
+
+    const ok = await register("nvidia-rtx-4090", 150, 4_920_000_000);
+    expect(ok.status).toBe(200);
+    const unknown = await register("nvidia-mystery-9000", 2000, 4_920_000_000);
+    expect(unknown.status).toBe(200);
+    const rows = await db().select({ name: machines.name, check: offers.claimCheck, ceiling: offers.decodeCeilingTokensPerSecond }).from(offers).innerJoin(machines, eq(machines.id, offers.machineId)).where(eq(machines.organizationId, provider.organizationId));
+    expect(rows.find((r) => r.name === "plausibility-nvidia-rtx-4090-150")).toMatchObject({ check: "plausible", ceiling: expect.closeTo(204.9, 0) });
+    expect(rows.find((r) => r.name === "plausibility-nvidia-mystery-9000-2000")).toMatchObject({ check: "unchecked_unknown_hardware", ceiling: null });
+  });
+
+  it("answers the agent's status request for its own machines only", async () => {
+    const post = (token: string | null, body: unknown) =>
+      fetch(`${mp.baseUrl}${AGENT_API_PREFIX}/machines/status`, { method: "POST", headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), "content-type": "application/json" }, body: JSON.stringify(body) });
+    const all = machineStatusResponse.parse(await (await post(honest.agentToken, {})).json());
+    expect(all.machines.map((m) => m.name)).toEqual(["honest"]);
+    const offer = all.machines[0]!.offers[0]!;
+    expect(offer).toMatchObject({ offer_id: honest.offerId, gate_reasons: [], slots: 2, ask_nanos_per_second: "100000" });
+    expect(offer.verified?.decode_tokens_per_second).toBeGreaterThan(0);
+    expect(offer.claimed?.decode_tokens_per_second).toBe(50);
+    expect(offer.reliability_score).toBeGreaterThan(0);
+    expect((await post(honest.agentToken, { machine_id: honest.machineId })).status).toBe(200);
+    expect((await post(honest.agentToken, { name: "impostor" })).status).toBe(404); // another organization's machine
+    expect((await post(null, {})).status).toBe(401);
+  });
+});
