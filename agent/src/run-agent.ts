@@ -35,8 +35,10 @@ export type RunningAgent = { url: string; machineId: () => string | null; drain(
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((r) => {
     if (signal?.aborted) return r();
-    const t = setTimeout(r, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+    const onAbort = () => (clearTimeout(t), r());
+    // The listener must go when the timer fires: the heartbeat loop sleeps on one signal for days.
+    const t = setTimeout(() => (signal?.removeEventListener("abort", onAbort), r()), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 
 /** Benchmark → listen → register → heartbeat; `drain()` refuses new work, finishes in-flight requests and goes offline. */
