@@ -13,18 +13,14 @@
  * Options: --engine-only (skip the database part), --iterations N (engine; default 40).
  */
 import { parseArgs } from "node:util";
-import { sql } from "drizzle-orm";
-import type { Database } from "../db/client";
 import { clearMarket, DEFAULT_CLEARING_SETTINGS, type MarketInput } from "../server/market/clear";
 import { readMarketInputs } from "../server/market/read-market-inputs";
 import { recordClearing, type ClearedMarket } from "../server/market/record-clearing";
 import { DEFAULT_TICK_CONFIG } from "../server/market/run-clearing-tick";
 import { seededRandom } from "../server/market/simulation";
 import { createTestDatabase, type DbKind } from "../test/database";
+import { BUYERS, MARKETS, OFFERS_PER_MARKET, seedClearingBench } from "./clearing-seed";
 
-const MARKETS = 1_000;
-const OFFERS_PER_MARKET = 100;
-const BUYERS = 100; // one standing bid per buyer per market → 100,000 bids
 const { values } = parseArgs({ options: { "engine-only": { type: "boolean", default: false }, iterations: { type: "string", default: "40" } } });
 
 type Stats = { median: number; p95: number; min: number };
@@ -79,32 +75,6 @@ async function benchEngine(iterations: number): Promise<Stats> {
   return result!;
 }
 
-/** Bulk rows with generate_series: 1 provider org, 100 buyer orgs, 100k machines+offers, 100k bids, 100k requests. */
-async function seed(database: Database, now: Date): Promise<void> {
-  const db = database.db;
-  const fresh = new Date(now.getTime() - 1_000).toISOString();
-  await db.execute(sql`insert into organizations (id, name, slug) values ('org_bench_provider', 'provider', 'bench-provider')`);
-  await db.execute(sql`insert into agent_tokens (id, organization_id, name, token_prefix, token_hash) values ('agt_bench', 'org_bench_provider', 'bench', 'agt_bench', 'agt_bench_hash')`);
-  await db.execute(sql`insert into organizations (id, name, slug) select 'org_bench_b' || g, 'buyer', 'bench-buyer-' || g from generate_series(1, ${BUYERS}) g`);
-  await db.execute(sql`insert into api_keys (id, organization_id, name, key_prefix, key_hash) select 'key_bench_' || g, 'org_bench_b' || g, 'bench', 'key_bench_' || g, 'hash_' || g from generate_series(1, ${BUYERS}) g`);
-  const n = MARKETS * OFFERS_PER_MARKET;
-  // Offer g is in market (g % 1000); asks spread deterministically over 50k..250k nanos.
-  await db.execute(sql`insert into machines (id, organization_id, agent_token_id, name, hardware_class, hardware, agent_version, endpoint_url, secret, status, last_heartbeat_at)
-    select 'mach_bench_' || g, 'org_bench_provider', 'agt_bench', 'm' || g, 'nvidia-h100', '{}'::jsonb, 'bench', 'http://127.0.0.1:9', 's', 'online', ${fresh}::timestamptz from generate_series(1, ${n}) g`);
-  await db.execute(sql`insert into offers (id, machine_id, organization_id, model_id, hardware_class, slots, ask_nanos_per_second, engine, engine_version, context_size,
-      claimed_decode_tokens_per_second, claimed_prefill_tokens_per_second, claimed_ttft_ms, status, verification_status)
-    select 'off_bench_' || g, 'mach_bench_' || g, 'org_bench_provider', 'model-' || (g % ${MARKETS}), 'nvidia-h100', 1 + (g * 7) % 8, 50000 + (g * 7919) % 200000,
-      'bench', '1', 4096, 100, 1000, 10, 'live', 'verified' from generate_series(1, ${n}) g`);
-  await db.execute(sql`insert into standing_bids (organization_id, model_id, bid_nanos_per_second)
-    select 'org_bench_b' || b, 'model-' || m, 50000 + ((b * 1009 + m * 31) % 300000) from generate_series(1, ${BUYERS}) b, generate_series(0, ${MARKETS - 1}) m where (b + m) % 10 >= 3`);
-  await db.execute(sql`insert into requests (id, organization_id, api_key_id, offer_id, machine_id, provider_organization_id, model_id, hardware_class, endpoint, stream, status,
-      price_nanos_per_second, compute_ms, prompt_tokens, completion_tokens, cost_nanos, provider_earnings_nanos, platform_fee_nanos, dispatched_at, completed_at)
-    select 'req_bench_' || b || '_' || m, 'org_bench_b' || b, 'key_bench_' || b, 'off_bench_1', 'mach_bench_1', 'org_bench_provider', 'model-' || m, 'nvidia-h100', 'chat.completions', false, 'completed',
-      100000, 500 + (b * m) % 4000, 10, 10, 0, 0, 0, ${now.toISOString()}::timestamptz - interval '20 seconds', ${now.toISOString()}::timestamptz - interval '10 seconds'
-    from generate_series(1, ${BUYERS}) b, generate_series(0, ${MARKETS - 1}) m`);
-  await db.execute(sql`analyze`);
-}
-
 async function benchDatabase(kind: DbKind): Promise<void> {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   try {
@@ -116,7 +86,7 @@ async function benchDatabase(kind: DbKind): Promise<void> {
   try {
     const now = new Date();
     const t = performance.now();
-    await seed(database, now);
+    await seedClearingBench(database, now);
     console.log(`Database (${kind}): seeded ${MARKETS * OFFERS_PER_MARKET} offers, ~${(MARKETS * BUYERS * 0.7) / 1000}k standing bids, ${MARKETS * BUYERS} requests in the window in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const opts = { now, demand_window_ms: DEFAULT_TICK_CONFIG.demand_window_ms, require_verified: true };
     const books = await readMarketInputs(database.db, opts);

@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import autocannon from "autocannon";
@@ -34,10 +34,14 @@ const CHUNKS = 16;
 const RUN = {
   latency_warmup: QUICK ? 30 : 100,
   latency_n: QUICK ? 150 : 500,
-  rps_duration_s: QUICK ? 3 : 8,
+  /** Per round; targets take turns for `rps_rounds` rounds and the best round counts (noise only slows). */
+  rps_duration_s: QUICK ? 2 : 3,
+  rps_rounds: QUICK ? 1 : 3,
   rps_connections: 64,
   streams: 1000,
-  stream_hold_ms: QUICK ? 3000 : 5000,
+  stream_hold_ms: QUICK ? 5000 : 10_000,
+  /** Streams still open this long after the hold are cut and counted as failed. */
+  stream_grace_ms: 25_000,
 };
 const HARD_LIMIT_MS = 175_000;
 
@@ -179,11 +183,32 @@ async function latencyAtConcurrency1(targets: Target[], stream: boolean): Promis
   return Object.fromEntries(targets.map((t) => [t.name, { ...summary(samples.get(t.name)!), errors: errors.get(t.name)! }])) as Record<TargetName, Summary & { errors: number }>;
 }
 
-async function maxThroughput(t: Target): Promise<{ rps: number; p50_ms: number; p99_ms: number; non2xx: number; errors: number; total: number }> {
-  const opts = { url: `${t.base}/chat/completions`, method: "POST" as const, headers: { "content-type": "application/json", ...t.headers }, body: chatBody(t, false), connections: RUN.rps_connections, pipelining: 1 };
-  await autocannon({ ...opts, duration: 1 }); // warm-up: connection pools, JIT
-  const r = await autocannon({ ...opts, duration: RUN.rps_duration_s });
-  return { rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total };
+type Throughput = { rps: number; rounds: number[]; p50_ms: number; p99_ms: number; non2xx: number; errors: number; total: number };
+
+/** autocannon at `rps_connections`, targets taking turns; the best round's figures are reported, errors summed. */
+async function maxThroughput(targets: Target[], log: (m: string) => void): Promise<Record<string, Throughput>> {
+  const out: Record<string, Throughput> = {};
+  const optsFor = (t: Target) => ({ url: `${t.base}/chat/completions`, method: "POST" as const, headers: { "content-type": "application/json", ...t.headers }, body: chatBody(t, false), connections: RUN.rps_connections, pipelining: 1 });
+  for (const t of targets) await autocannon({ ...optsFor(t), duration: 1 }); // warm-up: connection pools, JIT
+  for (let round = 0; round < RUN.rps_rounds; round++) {
+    for (const t of targets) {
+      log(`max requests/s at ${RUN.rps_connections} connections, round ${round + 1}/${RUN.rps_rounds}, ${RUN.rps_duration_s} s: ${t.name}`);
+      const r = await autocannon({ ...optsFor(t), duration: RUN.rps_duration_s });
+      const prev = out[t.name];
+      const rps = r.requests.total / r.duration;
+      const best = !prev || rps > prev.rps;
+      out[t.name] = {
+        rps: best ? rps : prev!.rps,
+        rounds: [...(prev?.rounds ?? []), rps],
+        p50_ms: best ? r.latency.p50 : prev!.p50_ms,
+        p99_ms: best ? r.latency.p99 : prev!.p99_ms,
+        non2xx: (prev?.non2xx ?? 0) + r.non2xx,
+        errors: (prev?.errors ?? 0) + r.errors,
+        total: (prev?.total ?? 0) + r.requests.total,
+      };
+    }
+  }
+  return out;
 }
 
 /** Opens `RUN.streams` streams (ramped over ~0.5 s) that the engine holds open for `stream_hold_ms`. */
@@ -208,7 +233,9 @@ async function concurrentStreams(t: Target) {
       }),
     );
   }
+  const cut = setTimeout(() => agent.destroy(), RUN.stream_hold_ms + RUN.stream_grace_ms);
   const results = await Promise.all(calls);
+  clearTimeout(cut);
   agent.destroy();
   const failed = results.filter((r) => !r.ok);
   const reasons = new Map<string, number>();
@@ -240,7 +267,10 @@ async function main() {
   const started = performance.now();
   const log = (m: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${m}`);
   const cpu = cpus()[0]?.model ?? "unknown CPU";
-  log(`node ${process.version}, ${cpus().length} × ${cpu}${QUICK ? " (quick)" : ""}`);
+  const load = () => loadavg()[0]!;
+  log(`node ${process.version}, ${cpus().length} × ${cpu}${QUICK ? " (quick)" : ""}; load average ${load().toFixed(2)}`);
+  if (load() > cpus().length / 2) log(`WARNING: the machine is busy (load ${load().toFixed(2)} on ${cpus().length} cores): figures will be noisy`);
+  const load_before = load();
 
   // BENCH_PROFILE_DIR: write a V8 CPU profile of the Spotlane process there (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE_DIR)}`] : [];
@@ -250,14 +280,8 @@ async function main() {
   const engineUrl = engine.info.direct_url!;
   log(`fake engine at ${engineUrl}, signed agent at ${engine.info.agent_url} (pid ${engine.info.pid})`);
   const spotlane: Target = { name: "spotlane", base: `${spot.info.url}/v1`, model: FAKE_MODEL_ID, headers: { authorization: `Bearer ${spot.info.apiKey}` } };
-  await waitFor(
-    async () => {
-      const r = (await (await fetch(`${spotlane.base}/models`, { headers: spotlane.headers })).json()) as { data?: { id: string; spotlane: { markets: { live_offers: number }[] } }[] };
-      return r.data?.some((m) => m.id === FAKE_MODEL_ID && m.spotlane.markets.some((k) => k.live_offers > 0)) ?? false;
-    },
-    20_000,
-    "the fake agent to be routable",
-  );
+  // Routable once registered and verified by canaries (trust on first use for the fake model id).
+  await waitFor(async () => (await call(spotlane, new Agent(), chatBody(spotlane, false), false)).ok, 30_000, "Spotlane to route to the fake agent");
   const portkey = await startPortkey(engineUrl);
   log(`portkey at ${portkey.base} (pid ${children.at(-1)?.pid})`);
   const direct: Target = { name: "direct", base: `${engineUrl}/v1`, model: FAKE_MODEL_ID, headers: { authorization: "Bearer unused" } };
@@ -275,11 +299,7 @@ async function main() {
   const lat = await latencyAtConcurrency1(targets, false);
   log(`latency at concurrency 1, streamed TTFT (${RUN.latency_n} requests each)`);
   const ttft = await latencyAtConcurrency1(targets, true);
-  const rps: Record<string, Awaited<ReturnType<typeof maxThroughput>>> = {};
-  for (const t of targets) {
-    log(`max requests/s at ${RUN.rps_connections} connections, ${RUN.rps_duration_s} s: ${t.name}`);
-    rps[t.name] = await maxThroughput(t);
-  }
+  const rps = await maxThroughput(targets, log);
   const streams: Record<string, Awaited<ReturnType<typeof concurrentStreams>>> = {};
   for (const t of targets) {
     log(`${RUN.streams} concurrent streams held ${RUN.stream_hold_ms} ms: ${t.name}`);
@@ -293,9 +313,9 @@ async function main() {
     targets.map((t) => [t.name, fmt(lat[t.name].p50), fmt(lat[t.name].p99), t.name === "direct" ? "—" : fmt(added(lat, t.name, "p50")), t.name === "direct" ? "—" : fmt(added(lat, t.name, "p99")), fmt(ttft[t.name].p50), fmt(ttft[t.name].p99), t.name === "direct" ? "—" : fmt(added(ttft, t.name, "p50")), t.name === "direct" ? "—" : fmt(added(ttft, t.name, "p99")), lat[t.name].errors + ttft[t.name].errors]),
   );
   table(
-    `Throughput, non-streamed, ${RUN.rps_connections} connections, ${RUN.rps_duration_s} s (autocannon)`,
-    ["target", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors"],
-    targets.map((t) => [t.name, fmt(rps[t.name]!.rps, 0), fmt(rps[t.name]!.p50_ms, 1), fmt(rps[t.name]!.p99_ms, 1), rps[t.name]!.non2xx, rps[t.name]!.errors]),
+    `Throughput, non-streamed, ${RUN.rps_connections} connections (autocannon; best of ${RUN.rps_rounds} × ${RUN.rps_duration_s} s rounds, targets taking turns)`,
+    ["target", "req/s", "rounds", "p50 ms", "p99 ms", "non-2xx", "errors"],
+    targets.map((t) => [t.name, fmt(rps[t.name]!.rps, 0), rps[t.name]!.rounds.map((x) => x.toFixed(0)).join(" / "), fmt(rps[t.name]!.p50_ms, 1), fmt(rps[t.name]!.p99_ms, 1), rps[t.name]!.non2xx, rps[t.name]!.errors]),
   );
   table(
     `${RUN.streams} concurrent streams, each held ${RUN.stream_hold_ms} ms by the engine`,
@@ -318,7 +338,7 @@ async function main() {
     ],
   );
 
-  const result = { at: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, database: spot.info.database, quick: QUICK, run: RUN, chunks: CHUNKS, latency_json_ms: lat, ttft_stream_ms: ttft, throughput: rps, streams };
+  const result = { at: new Date().toISOString(), node: process.version, cpu, cores: cpus().length, load_before, load_after: load(), database: spot.info.database, quick: QUICK, run: RUN, chunks: CHUNKS, latency_json_ms: lat, ttft_stream_ms: ttft, throughput: rps, streams };
   if (args.has("--json")) {
     const dir = join(root, "bench", "results");
     mkdirSync(dir, { recursive: true });
@@ -326,7 +346,7 @@ async function main() {
     writeFileSync(file, JSON.stringify(result, null, 2));
     log(`wrote ${file}`);
   }
-  log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${load_before.toFixed(2)} before, ${load().toFixed(2)} after (includes this benchmark's own processes)`);
 }
 
 const guard = setTimeout(() => {

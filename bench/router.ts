@@ -25,7 +25,7 @@ function rng(seed: number) {
 
 const HARDWARE = ["nvidia-h100", "nvidia-a100", "nvidia-l40s", "nvidia-rtx-4090", "nvidia-rtx-3090", "amd-mi300x", "apple-m3-max", "apple-m2-ultra", "nvidia-a10g", "cpu"];
 
-function makeCandidate(i: number, r: () => number): Candidate {
+function makeCandidate(i: number, r: () => number, market_spot_nanos_per_second: bigint | null): Candidate {
   const slots = 1 + Math.floor(r() * 8);
   return {
     offerId: `off_${i.toString().padStart(5, "0")}`,
@@ -35,7 +35,7 @@ function makeCandidate(i: number, r: () => number): Candidate {
     hardwareClass: HARDWARE[i % HARDWARE.length]!,
     quantization: "q4_k_m",
     ask_nanos_per_second: BigInt(500 + Math.floor(r() * 4500)),
-    market_spot_nanos_per_second: null,
+    market_spot_nanos_per_second,
     slots,
     inflight: Math.floor(r() * slots * 3),
     decode_tokens_per_second: 20 + r() * 380,
@@ -56,12 +56,16 @@ function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+// Two markets shapes: before any clearing tick (spot = lowest live ask, so few offers per market
+// serve) and after one (a cleared spot above most asks, so most of the 1,000 are ranked).
 const r = rng(42);
-const candidates = Array.from({ length: CANDIDATES }, (_, i) => makeCandidate(i, r));
-const cases: { name: string; prefs: Preferences }[] = [
-  ...(["balanced", "price", "latency", "throughput"] as Sort[]).map((sort) => ({ name: `sort=${sort}`, prefs: { sort, allow_fallbacks: true } })),
-  { name: "balanced + bid + max_ttft", prefs: { sort: "balanced", allow_fallbacks: true, max_price_nanos_per_second: 3000n, max_ttft_ms: 150 } },
-  { name: "balanced + provider order", prefs: { sort: "balanced", allow_fallbacks: true, providers: { order: ["org_7", "org_3"] } } },
+const uncleared = Array.from({ length: CANDIDATES }, (_, i) => makeCandidate(i, r, null));
+const cleared = Array.from({ length: CANDIDATES }, (_, i) => makeCandidate(i, r, 4_500n));
+const cases: { name: string; candidates: Candidate[]; prefs: Preferences }[] = [
+  ...(["balanced", "price", "latency", "throughput"] as Sort[]).map((sort) => ({ name: `sort=${sort}`, candidates: uncleared, prefs: { sort, allow_fallbacks: true } })),
+  { name: "balanced + bid + max_ttft", candidates: uncleared, prefs: { sort: "balanced", allow_fallbacks: true, max_price_nanos_per_second: 3000n, max_ttft_ms: 150 } },
+  { name: "balanced + provider order", candidates: uncleared, prefs: { sort: "balanced", allow_fallbacks: true, providers: { order: ["org_7", "org_3"] } } },
+  ...(["balanced", "price"] as Sort[]).map((sort) => ({ name: `cleared spot, sort=${sort}`, candidates: cleared, prefs: { sort, allow_fallbacks: true } })),
 ];
 
 console.log(`router: ${CANDIDATES} candidates, ${DECISIONS} decisions per case, node ${process.version}, ${cpus()[0]?.model ?? "?"}`);
@@ -69,6 +73,7 @@ const rows: { name: string; mean: number; p50: number; p99: number; ranked: numb
 for (const c of cases) {
   const random = rng(7);
   let ranked = 0;
+  const { candidates } = c;
   for (let i = 0; i < WARMUP; i++) ranked = decide(candidates, c.prefs, random).ranked.length;
   const times: number[] = new Array(DECISIONS);
   for (let i = 0; i < DECISIONS; i++) {

@@ -11,7 +11,9 @@ const benchDatabaseUrl = process.env.BENCH_DATABASE_URL;
 if (benchDatabaseUrl) process.env.TEST_POSTGRES_URL = benchDatabaseUrl;
 const { startTestMarketplace } = await import("../test/marketplace");
 
-const mp = await startTestMarketplace(benchDatabaseUrl ? "postgres" : "pglite");
+// Production canary cadence (env.ts defaults), not the harness's fast one: verification traffic
+// during the run stays what a real deployment sees. A new offer still verifies in a few seconds.
+const mp = await startTestMarketplace(benchDatabaseUrl ? "postgres" : "pglite", { env: { CANARY_TICK_MS: "1000", CANARY_BURST_INTERVAL_MS: "2000", CANARY_INTERVAL_S: "60" } });
 const buyer = await mp.createBuyer({ credit_usd: "100000" });
 const provider = await mp.createProvider();
 process.stdout.write(JSON.stringify({ url: mp.baseUrl, apiKey: buyer.apiKey, agentToken: provider.agentToken, database: mp.server.runtime.database.kind, pid: process.pid }) + "\n");

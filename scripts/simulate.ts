@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatUsd } from "../lib/money";
-import { defaultScenario, simulateMarket, type SimTick } from "../server/market/simulation";
+import { defaultScenario, simulateMarket } from "../server/market/simulation";
 import { renderChart } from "./svg-chart";
 
 const { values } = parseArgs({ options: { seed: { type: "string", default: "7" }, out: { type: "string", default: "docs/market-simulation.svg" } } });
@@ -74,12 +74,13 @@ const phase = (label: string, from: number, to: number) => {
   const refused = span.reduce((a, t) => a + t.priced_out_buyers, 0) / Math.max(1, span.length);
   return `  ${label.padEnd(28)} mean spot ${formatUsd(mean).padEnd(12)} max ${formatUsd(ss.reduce((a, b) => (b > a ? b : a), 0n)).padEnd(12)} utilization ${(util * 100).toFixed(0).padStart(3)}%   buyers priced out ${refused.toFixed(1)}`;
 };
-const settle = (from: number) => {
-  // Seconds after `from` until the spot stops being move-bound for 10 consecutive ticks.
-  for (let t = from; t < ticks.length - 10; t++) if (ticks.slice(t, t + 10).every((x: SimTick) => x.result.limited_by !== "max_move")) return t - from;
+/** Seconds after `from` until the spot is within 2% of where it stands 50–60 s later. */
+const reach = (from: number) => {
+  const later = ticks.slice(from + 50, from + 60).map((t) => Number(t.spot_nanos_per_second ?? 0n));
+  const level = later.reduce((a, b) => a + b, 0) / Math.max(1, later.length);
+  for (let t = from; t < from + 60 && t < ticks.length; t++) if (Math.abs(Number(ticks[t]!.spot_nanos_per_second ?? 0n) - level) <= level * 0.02) return t - from;
   return null;
 };
-
 console.log(`Market simulation, seed ${seed}: ${ticks.length} ticks of 1 s through server/market/clear.ts`);
 console.log(`Events: ${events.map((e) => `${e.at_s}s ${e.label}`).join("; ")}`);
 console.log(phase("calm (0–120 s)", 0, 120));
@@ -88,7 +89,7 @@ console.log(phase("surge, providers gone", 240, 300));
 console.log(phase("after surge (300–420 s)", 300, 420));
 console.log(phase("newcomers (420–600 s)", 420, 600));
 console.log(`Spot range ${formatUsd(spots.reduce((a, b) => (b < a ? b : a)))} – ${formatUsd(spots.reduce((a, b) => (b > a ? b : a)))}; largest move ${maxMovePct.toFixed(2)}% in one tick (bound ${scenario.settings.max_move_bps / 100}%)`);
-console.log(`Settling after the surge starts: ${settle(120) ?? "—"} s; after providers leave: ${settle(240) ?? "—"} s; after it ends: ${settle(300) ?? "—"} s`);
+console.log(`Seconds to reach the new level (within 2%): ${events.map((e) => `${e.label} ${reach(e.at_s) ?? "—"} s`).join("; ")}`);
 console.log(`Invariants checked every tick (spot ≥ lowest ask, bounded move, no buyer above bid, no provider below ask): ${report.violations.length === 0 ? "all held" : `${report.violations.length} VIOLATIONS\n  ${report.violations.slice(0, 10).join("\n  ")}`}`);
 console.log(`Chart: ${values.out}`);
 if (report.violations.length > 0) process.exitCode = 1;

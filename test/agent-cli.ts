@@ -15,7 +15,7 @@ const children = new Set<ChildProcess>();
 
 /** Starts the CLI with `args`; `env` is added to this process's environment, minus any SPOTLANE_AGENT_* it has. */
 export function runAgentCli(args: string[], env: Record<string, string> = {}): Cli {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPOTLANE_AGENT_")));
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SPOTLANE_AGENT_"))) as NodeJS.ProcessEnv;
   const child = spawn(process.execPath, ["--import", "tsx", "agent/src/cli.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...base, ...env } });
   children.add(child);
   let out = "";

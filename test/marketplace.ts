@@ -83,7 +83,7 @@ export async function startTestMarketplace(kind: DbKind, opts: { env?: Record<st
         const runs = rows.length ? await db.select({ ok: canaryRuns.ok, error: canaryRuns.error, identity: canaryRuns.identityMatch }).from(canaryRuns).where(inArray(canaryRuns.offerId, rows.map((r) => r.id))).orderBy(desc(canaryRuns.at)).limit(5) : [];
         throw new Error(`machine ${machineId} not verified after ${timeout_ms} ms: offers ${JSON.stringify(rows)}, latest canaries ${JSON.stringify(runs)}`);
       }
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 50));
     }
   };
 

@@ -103,7 +103,7 @@ export function ApiKeysTable({ keys, revokingId, onRevoke }: { keys: ApiKeySumma
                   </Td>
                   <Td className="text-right">
                     {key.status === "active" ? (
-                      <span className="inline-flex flex-wrap justify-end gap-2">
+                      <span className="inline-flex justify-end gap-2 whitespace-nowrap">
                         <Button
                           variant="secondary"
                           size="sm"

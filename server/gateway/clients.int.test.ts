@@ -330,7 +330,7 @@ describe.each(DB_KINDS)("OpenAI clients against the gateway on %s", (kind) => {
         expectOpenAIErrorShape((err as InstanceType<typeof OpenAI.APIError>).error, { type: "invalid_request_error", code: "context_length_exceeded" });
       });
 
-      // GAP (agent/src/serve-http.ts + proxy-completion.ts): streamed, the same request gets a 200
+      // GAP (agent/src/serve-http.ts): streamed, the same request gets a 200
       // and then an error event, so openai-node throws mid-iteration instead of a BadRequestError.
       it.fails("a streamed prompt longer than the context is refused with a 400 before the stream starts", async () => {
         const long = "market price spot lane model token ".repeat(400);
@@ -338,5 +338,20 @@ describe.each(DB_KINDS)("OpenAI clients against the gateway on %s", (kind) => {
         expect(err).toBeInstanceOf(OpenAI.BadRequestError);
       });
     });
+  });
+  it("GET /metrics counts what these clients did, by endpoint, model and outcome", async () => {
+    const res = await fetch(`${mp.baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await res.text();
+    const value = (line: string) => Number(text.split("\n").find((l) => l.startsWith(line + " "))?.slice(line.length + 1) ?? NaN);
+    const model = TINY_MODEL_ID;
+    expect(value(`spotlane_gateway_requests_total{endpoint="chat.completions",model="${model}",status="completed",http_status="200"}`)).toBeGreaterThan(10);
+    expect(value(`spotlane_gateway_requests_total{endpoint="completions",model="${model}",status="completed",http_status="200"}`)).toBeGreaterThan(2);
+    expect(value(`spotlane_gateway_requests_total{endpoint="chat.completions",model="unknown",status="rejected",http_status="401"}`)).toBeGreaterThan(0);
+    expect(value(`spotlane_gateway_ttft_seconds_count{endpoint="chat.completions",model="${model}"}`)).toBeGreaterThan(0);
+    expect(value(`spotlane_gateway_requests_in_flight{endpoint="chat.completions"}`)).toBe(0);
+    expect(text).toContain("spotlane_settlement_queue_depth");
+    expect(text).toContain("spotlane_process_cpu_seconds_total");
   });
 });

@@ -141,6 +141,7 @@ describe.each(DB_KINDS)("tRPC app router on %s", (kind) => {
     const offer = (machineId: string, ask: bigint, activeSlots: number) => ({
       id: newId("offer"), machineId, organizationId, modelId: "tiny:f32", hardwareClass: "cpu", slots: 2, activeSlots, askNanosPerSecond: ask,
       engine: "test", engineVersion: "1", contextSize: 1024, claimedDecodeTokensPerSecond: 100, claimedPrefillTokensPerSecond: 100, claimedTtftMs: 10, status: "live",
+      verificationStatus: "verified", // as if its canaries had passed (server/providers/verification)
     });
     await database.db.insert(offers).values([offer(fresh.id, 70_000n, 2), offer(stale.id, 50_000n, 0)]);
 

@@ -40,47 +40,24 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("spotlane-agent bench", () => {
-  it("runs the standard suite on llama-server and prints the table with engine, version, quantization and context", async () => {
-    const cli = runAgentCli(["bench", "--engine", "llama-server", "--engine-url", llama.url, "--rounds", "1"]);
-    expect(await exitOf(cli, 30_000)).toEqual({ code: 0, signal: null });
-    const out = cli.stdout();
-    expect(out).toContain(`suite ${SUITE_VERSION} · engine llama-server (llama-server b6123-79c1160b) · quantization f32 · context 2048 tokens/slot · 2 slots`);
-    for (const row of ["short c=1", "short c=slots", "long c=1", "long c=slots"]) expect(out).toMatch(new RegExp(`^${row}\\s+\\d\\s+\\d+\\s+[\\d.,]+\\s+[\\d.,]+\\s+[\\d,]+\\s+[\\d.,]+\\s+[\\d.,]+$`, "m"));
-    expect(out).toMatch(/^claim: decode [\d.,]+ tok\/s per slot at 2 streams, prefill [\d,]+ tok\/s, TTFT p50 [\d.,]+ ms, p95 [\d.,]+ ms$/m);
-    expect(out).toMatch(/^hardware cpu/m);
-    expect(cli.stderr()).toContain("[bench] llama-server");
-  });
+describe("spotlane-agent doctor", () => {
+  it("a good setup passes every check; a wrong token and a file that is not GGUF fail with reasons (exit 1)", async () => {
+    const notGguf = join(dir, "not-a-model.gguf");
+    await writeFile(notGguf, "<html>404 Not Found</html>");
+    const good = runAgentCli(["doctor", "--server", mp.baseUrl, "--token", agentToken, "--model", modelPath]);
+    const bad = runAgentCli(["doctor", "--server", mp.baseUrl, "--token", "spat-not-a-token", "--model", notGguf]);
+    expect(await exitOf(good, 30_000)).toEqual({ code: 0, signal: null });
+    for (const check of ["hardware", "model file", "engine", "marketplace", "clock", "token", "agent endpoint"]) expect(good.stdout()).toMatch(new RegExp(`^\\[ ok \\] ${check}\\s`, "m"));
+    expect(good.stdout()).toMatch(/\[ ok \] model file\s+.*GGUF v3/);
+    expect(good.stdout()).toMatch(/\[ ok \] engine\s+llama\.cpp .*generated 4 tokens/);
+    expect(good.stdout()).toContain("All checks passed.");
 
-  it("a bad --rounds is a usage error (exit 2) naming bench's usage", async () => {
-    const cli = runAgentCli(["bench", "--model", modelPath, "--rounds", "0"]);
-    expect(await exitOf(cli, 15_000)).toEqual({ code: 2, signal: null });
-    expect(cli.stderr()).toContain("--rounds must be a positive integer");
-    expect(cli.stderr()).toContain("Usage: npm run agent -- bench");
-  });
-});
-
-describe("spotlane-agent serve --engine llama-server", () => {
-  it("config from file and environment; registers the engine's own slots; canaries and buyers are served through llama-server; SIGTERM drains", async () => {
-    const configPath = join(dir, "agent.json");
-    await writeFile(configPath, JSON.stringify({ server: mp.baseUrl, engine: "llama-server", engine_url: llama.url, model_id: "llama-server-tiny:f32", ask: "0.001", name: "ext-engine" }));
-    const cli = runAgentCli(["--config", configPath], { SPOTLANE_AGENT_TOKEN: agentToken });
-    const [, machineId] = await waitForOutput(cli, /registered machine (mach_\w+) serving llama-server-tiny:f32/, 40_000);
-    const [offer] = await mp.server.runtime.database.db.select().from(offers).where(eq(offers.machineId, machineId!));
-    expect(offer).toMatchObject({ modelId: "llama-server-tiny:f32", engine: "llama-server", engineVersion: "llama-server b6123-79c1160b", slots: 2, hardwareClass: "cpu" });
-
-    await mp.waitUntilVerified(machineId!);
-    const served = llama.requests.length;
-    const buyer = await mp.createBuyer({ credit_usd: "10" });
-    const client = new OpenAI({ baseURL: `${mp.baseUrl}/v1`, apiKey: buyer.apiKey, maxRetries: 0 });
-    const { data, response } = await client.chat.completions.create({ model: "llama-server-tiny:f32", messages: [{ role: "user", content: "price?" }], max_tokens: 10, temperature: 0 }).withResponse();
-    expect(response.headers.get("x-spotlane-provider")).toBe(machineId);
-    expect(data.usage!.completion_tokens).toBe(10);
-    expect(llama.requests.length).toBeGreaterThan(served);
-
-    cli.child.kill("SIGTERM");
-    expect(await exitOf(cli, 15_000)).toEqual({ code: 0, signal: null });
-    expect(cli.stdout()).toMatch(/draining[\s\S]*stopped/);
+    expect(await exitOf(bad, 30_000)).toEqual({ code: 1, signal: null });
+    expect(bad.stdout()).toMatch(/\[FAIL\] model file\s+.*is not a GGUF file/);
+    expect(bad.stdout()).toMatch(/\[FAIL\] engine\s/);
+    expect(bad.stdout()).toMatch(/\[FAIL\] token\s+refused by the marketplace \(HTTP 401\)/);
+    expect(bad.stdout()).toMatch(/\[ ok \] marketplace\s/);
+    expect(bad.stderr()).toContain("3 checks failed.");
   });
 });
 
@@ -123,23 +100,46 @@ describe("spotlane-agent status", () => {
   });
 });
 
-describe("spotlane-agent doctor", () => {
-  it("a good setup passes every check; a wrong token and a file that is not GGUF fail with reasons (exit 1)", async () => {
-    const notGguf = join(dir, "not-a-model.gguf");
-    await writeFile(notGguf, "<html>404 Not Found</html>");
-    const good = runAgentCli(["doctor", "--server", mp.baseUrl, "--token", agentToken, "--model", modelPath]);
-    const bad = runAgentCli(["doctor", "--server", mp.baseUrl, "--token", "spat-not-a-token", "--model", notGguf]);
-    expect(await exitOf(good, 30_000)).toEqual({ code: 0, signal: null });
-    for (const check of ["hardware", "model file", "engine", "marketplace", "clock", "token", "agent endpoint"]) expect(good.stdout()).toMatch(new RegExp(`^\\[ ok \\] ${check}\\s`, "m"));
-    expect(good.stdout()).toMatch(/\[ ok \] model file\s+.*GGUF v3/);
-    expect(good.stdout()).toMatch(/\[ ok \] engine\s+llama\.cpp .*generated 4 tokens/);
-    expect(good.stdout()).toContain("All checks passed.");
+describe("spotlane-agent bench", () => {
+  it("runs the standard suite on llama-server and prints the table with engine, version, quantization and context", async () => {
+    const cli = runAgentCli(["bench", "--engine", "llama-server", "--engine-url", llama.url, "--rounds", "1"]);
+    expect(await exitOf(cli, 30_000)).toEqual({ code: 0, signal: null });
+    const out = cli.stdout();
+    expect(out).toContain(`suite ${SUITE_VERSION} · engine llama-server (llama-server b6123-79c1160b) · quantization f32 · context 2048 tokens/slot · 2 slots`);
+    for (const row of ["short c=1", "short c=slots", "long c=1", "long c=slots"]) expect(out).toMatch(new RegExp(`^${row}\\s+\\d\\s+[\\d,]+\\s+[\\d.,]+\\s+[\\d.,]+\\s+[\\d,]+\\s+[\\d.,]+\\s+[\\d.,]+$`, "m"));
+    expect(out).toMatch(/^claim: decode [\d.,]+ tok\/s per slot at 2 streams, prefill [\d,]+ tok\/s, TTFT p50 [\d.,]+ ms, p95 [\d.,]+ ms$/m);
+    expect(out).toMatch(/^hardware cpu/m);
+    expect(cli.stderr()).toContain("[bench] llama-server");
+  });
 
-    expect(await exitOf(bad, 30_000)).toEqual({ code: 1, signal: null });
-    expect(bad.stdout()).toMatch(/\[FAIL\] model file\s+.*is not a GGUF file/);
-    expect(bad.stdout()).toMatch(/\[FAIL\] engine\s/);
-    expect(bad.stdout()).toMatch(/\[FAIL\] token\s+refused by the marketplace \(HTTP 401\)/);
-    expect(bad.stdout()).toMatch(/\[ ok \] marketplace\s/);
-    expect(bad.stderr()).toContain("3 checks failed.");
+  it("a bad --rounds is a usage error (exit 2) naming bench's usage", async () => {
+    const cli = runAgentCli(["bench", "--model", modelPath, "--rounds", "0"]);
+    expect(await exitOf(cli, 15_000)).toEqual({ code: 2, signal: null });
+    expect(cli.stderr()).toContain("--rounds must be a positive integer");
+    expect(cli.stderr()).toContain("Usage: npm run agent -- bench");
+  });
+});
+
+describe("spotlane-agent serve --engine llama-server", () => {
+  it("config from file and environment; registers the engine's own slots; canaries and buyers are served through llama-server; SIGTERM drains", async () => {
+    const configPath = join(dir, "agent.json");
+    await writeFile(configPath, JSON.stringify({ server: mp.baseUrl, engine: "llama-server", engine_url: llama.url, model_id: "llama-server-tiny:f32", ask: "0.001", name: "ext-engine" }));
+    const cli = runAgentCli(["--config", configPath], { SPOTLANE_AGENT_TOKEN: agentToken });
+    const [, machineId] = await waitForOutput(cli, /registered machine (mach_\w+) serving llama-server-tiny:f32/, 40_000);
+    const [offer] = await mp.server.runtime.database.db.select().from(offers).where(eq(offers.machineId, machineId!));
+    expect(offer).toMatchObject({ modelId: "llama-server-tiny:f32", engine: "llama-server", engineVersion: "llama-server b6123-79c1160b", slots: 2, hardwareClass: "cpu" });
+
+    await mp.waitUntilVerified(machineId!);
+    const served = llama.requests.length;
+    const buyer = await mp.createBuyer({ credit_usd: "10" });
+    const client = new OpenAI({ baseURL: `${mp.baseUrl}/v1`, apiKey: buyer.apiKey, maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: "llama-server-tiny:f32", messages: [{ role: "user", content: "price?" }], max_tokens: 10, temperature: 0 }).withResponse();
+    expect(response.headers.get("x-spotlane-provider")).toBe(machineId);
+    expect(data.usage!.completion_tokens).toBe(10);
+    expect(llama.requests.length).toBeGreaterThan(served);
+
+    cli.child.kill("SIGTERM");
+    expect(await exitOf(cli, 15_000)).toEqual({ code: 0, signal: null });
+    expect(cli.stdout()).toMatch(/draining[\s\S]*stopped/);
   });
 });

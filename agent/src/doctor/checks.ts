@@ -2,7 +2,7 @@
 // says what was found and, when something is wrong, what to do.
 import type { AddressInfo } from "node:net";
 import type { AgentConfig } from "../config/settings";
-import { describeFetchError } from "../engine/http-engine";
+import { describeFetchError } from "../engine/http-helpers";
 import type { Engine } from "../engine/types";
 import { MarketplaceClient } from "../marketplace-client";
 import { createAgentHttp } from "../serve-http";

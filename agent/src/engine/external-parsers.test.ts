@@ -1,7 +1,7 @@
 // The pure parts of the llama-server and vLLM adapters, on response bodies shaped as the servers
 // document them (llama.cpp tools/server/README.md; vLLM's /v1/models, /server_info and metrics).
 import { describe, expect, it } from "vitest";
-import { errorFromResponse, quantizationFromName } from "./http-engine";
+import { errorFromResponse, quantizationFromName } from "./http-helpers";
 import { loadFromMetrics as llamaLoad, parseProps, parseSlots, usageFromTimings } from "./llama-server";
 import { EngineRequestError } from "./types";
 import { loadFromMetrics as vllmLoad, parseModels, parseServerInfo } from "./vllm";

@@ -5,7 +5,8 @@
 //   GET /metrics  Prometheus text, only with --metrics: llamacpp:requests_processing, llamacpp:requests_deferred, …
 //   POST /v1/chat/completions, /v1/completions   OpenAI streaming; the last chunk carries `timings`
 import { basename } from "node:path";
-import { HttpEngine, getJson, quantizationFromName, waitUntilReady, type Chunk, type ReportedLoad } from "./http-engine";
+import { HttpEngine, type Chunk, type ReportedLoad } from "./http-engine";
+import { getJson, quantizationFromName, waitUntilReady } from "./http-helpers";
 import { parsePrometheusText, sumOf } from "./prometheus";
 import type { Engine, EngineHealth, GenerateRequest } from "./types";
 

@@ -6,7 +6,8 @@
 //                     vllm:kv_cache_usage_perc (vllm:gpu_cache_usage_perc before v0.10), labelled by model_name
 //   GET /server_info?config_format=json   only with VLLM_SERVER_DEV_MODE=1: vllm_config.scheduler_config.max_num_seqs
 //   POST /v1/chat/completions, /v1/completions    OpenAI streaming; usage in the last chunk with stream_options.include_usage
-import { HttpEngine, getJson, quantizationFromName, waitUntilReady, type ReportedLoad } from "./http-engine";
+import { HttpEngine, type ReportedLoad } from "./http-engine";
+import { getJson, quantizationFromName, waitUntilReady } from "./http-helpers";
 import { maxOf, parsePrometheusText, sumOf } from "./prometheus";
 import type { Engine, EngineHealth, GenerateRequest } from "./types";
 
