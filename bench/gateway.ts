@@ -110,6 +110,25 @@ async function stopChildren() {
   }
 }
 
+/**
+ * Before each measured phase: wait until Spotlane has settled what the previous phase left in its
+ * settlement queue (read from its own /metrics), so that work does not run during another target's turn.
+ */
+let quiesce: () => Promise<void> = async () => {};
+
+function watchSettlementQueue(spotlaneUrl: string) {
+  quiesce = async () => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      const text = await (await fetch(`${spotlaneUrl}/metrics`)).text().catch(() => "");
+      const depth = Number(/^spotlane_settlement_queue_depth (\S+)$/m.exec(text)?.[1] ?? 0);
+      if (depth === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Client
 
@@ -168,6 +187,7 @@ async function latencyAtConcurrency1(targets: Target[], stream: boolean): Promis
   const agents = new Map(targets.map((t) => [t.name, new Agent({ keepAlive: true, maxSockets: 1 })]));
   const samples = new Map<TargetName, number[]>(targets.map((t) => [t.name, []]));
   const errors = new Map<TargetName, number>(targets.map((t) => [t.name, 0]));
+  await quiesce();
   for (const t of targets) for (let i = 0; i < RUN.latency_warmup; i++) await call(t, agents.get(t.name)!, chatBody(t, stream), stream);
   const BLOCK = 50;
   for (let done = 0; done < RUN.latency_n; done += BLOCK) {
@@ -191,7 +211,9 @@ async function maxThroughput(targets: Target[], log: (m: string) => void): Promi
   const optsFor = (t: Target) => ({ url: `${t.base}/chat/completions`, method: "POST" as const, headers: { "content-type": "application/json", ...t.headers }, body: chatBody(t, false), connections: RUN.rps_connections, pipelining: 1 });
   for (const t of targets) await autocannon({ ...optsFor(t), duration: 1 }); // warm-up: connection pools, JIT
   for (let round = 0; round < RUN.rps_rounds; round++) {
-    for (const t of targets) {
+    // Rotate the order each round, so no target always runs right after another's aftermath.
+    for (const t of [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)]) {
+      await quiesce();
       log(`max requests/s at ${RUN.rps_connections} connections, round ${round + 1}/${RUN.rps_rounds}, ${RUN.rps_duration_s} s: ${t.name}`);
       const r = await autocannon({ ...optsFor(t), duration: RUN.rps_duration_s });
       const prev = out[t.name];
@@ -282,6 +304,7 @@ async function main() {
   const spotlane: Target = { name: "spotlane", base: `${spot.info.url}/v1`, model: FAKE_MODEL_ID, headers: { authorization: `Bearer ${spot.info.apiKey}` } };
   // Routable once registered and verified by canaries (trust on first use for the fake model id).
   await waitFor(async () => (await call(spotlane, new Agent(), chatBody(spotlane, false), false)).ok, 30_000, "Spotlane to route to the fake agent");
+  watchSettlementQueue(spot.info.url!);
   const portkey = await startPortkey(engineUrl);
   log(`portkey at ${portkey.base} (pid ${children.at(-1)?.pid})`);
   const direct: Target = { name: "direct", base: `${engineUrl}/v1`, model: FAKE_MODEL_ID, headers: { authorization: "Bearer unused" } };
@@ -302,6 +325,7 @@ async function main() {
   const rps = await maxThroughput(targets, log);
   const streams: Record<string, Awaited<ReturnType<typeof concurrentStreams>>> = {};
   for (const t of targets) {
+    await quiesce();
     log(`${RUN.streams} concurrent streams held ${RUN.stream_hold_ms} ms: ${t.name}`);
     streams[t.name] = await concurrentStreams(t);
   }

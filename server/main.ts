@@ -72,6 +72,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     now: () => new Date(),
     platform_fee_bps: env.PLATFORM_FEE_BPS,
     test_credit_nanos: usdToNanos(env.TEST_CREDIT_USD),
+    trust_offer_claims: !env.VERIFICATION_ENABLED,
   };
   const auth = createAuth({ db: database.db, secret: authSecret(env, dataDir), baseUrl, testCreditNanos: services.test_credit_nanos });
   const runtime: Runtime = { env, baseUrl, database, auth, services, logger, metrics };

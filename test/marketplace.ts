@@ -8,11 +8,12 @@ import { createApiKey } from "../server/buyers/create-api-key";
 import { readEnv } from "../server/env";
 import { startServer, type RunningServer } from "../server/main";
 import { createAgentToken } from "../server/providers/create-agent-token";
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { canaryRuns, offers, users } from "../db/schema";
 import type { BenchmarkResult } from "../lib/wire/agent";
 import { newId } from "../lib/ids";
 import { usdToNanos } from "../lib/money";
+import { DEFAULT_VERIFICATION_CONFIG } from "../server/providers/verification/config";
 import { createTestDatabase, type DbKind } from "./database";
 import { makeTinyModel, TINY_MODEL_ID } from "./tiny-model";
 
@@ -32,8 +33,12 @@ export type TestMarketplace = {
    * goes to verified offers); `waitUntilVerified: false` returns right after registration.
    */
   startAgent(opts: StartAgentOptions): Promise<RunningAgent>;
-  /** Resolves when every offer of the machine is verified; throws with the latest canary errors after `timeout_ms`. */
-  waitUntilVerified(machineId: string, timeout_ms?: number): Promise<void>;
+  /**
+   * Resolves when every live offer of the machine is verified and, by default, its post-registration
+   * burst of canaries is over (`quiet`): then no canary reaches the agent for about a minute, so tests
+   * that count slots or generations are undisturbed. Throws with the latest canary results after `timeout_ms`.
+   */
+  waitUntilVerified(machineId: string, opts?: number | { timeout_ms?: number; quiet?: boolean }): Promise<void>;
 };
 
 export type StartAgentOptions = {
@@ -49,20 +54,44 @@ export type StartAgentOptions = {
   modelId?: string;
   /** Default true. */
   waitUntilVerified?: boolean;
+  /** With waitUntilVerified: also wait for the post-registration burst of canaries to end (default true). */
+  quiet?: boolean;
   /** URL the marketplace should call instead of the agent's own (e.g. a recording proxy in front of it). */
   publicUrl?: string;
   port?: number;
 };
 
-/** Fast canary cadence for tests (production defaults: 60 s steady, 2 s bursts, 1 s ticks). */
-export const TEST_VERIFICATION_ENV = { CANARY_TICK_MS: "50", CANARY_BURST_INTERVAL_MS: "150", CANARY_INTERVAL_S: "2" } as const;
+/**
+ * Canary cadence for tests: the burst that verifies a new offer is fast (3 canaries 150 ms apart),
+ * then canaries come at the production pace (one a minute), out of the way of the test's own traffic.
+ */
+export const TEST_VERIFICATION_ENV = { CANARY_TICK_MS: "50", CANARY_BURST_INTERVAL_MS: "150", CANARY_INTERVAL_S: "60" } as const;
 
 export const tinyModelPath = () => join(tmpdir(), "spotlane-test-models", "spotlane-tiny.gguf");
 
 /** The marketplace on a fresh database, without the dashboard (gateway + agent API only). */
-export async function startTestMarketplace(kind: DbKind, opts: { env?: Record<string, string> } = {}): Promise<TestMarketplace> {
+export async function startTestMarketplace(
+  kind: DbKind,
+  opts: {
+    env?: Record<string, string>;
+    /**
+     * `canaries` (default): the verification worker runs and offers serve once canaries pass.
+     * `trust`: no canaries; offers are verified as registered (for tests that count every request an engine sees).
+     */
+    verification?: "canaries" | "trust";
+  } = {},
+): Promise<TestMarketplace> {
   const database = await createTestDatabase(kind);
-  const env = readEnv({ PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "spotlane-data-")), SPOTLANE_DEMO: "false", TEST_CREDIT_USD: "0", LOG_LEVEL: "silent", ...TEST_VERIFICATION_ENV, ...opts.env });
+  const env = readEnv({
+    PORT: "0",
+    DATA_DIR: mkdtempSync(join(tmpdir(), "spotlane-data-")),
+    SPOTLANE_DEMO: "false",
+    TEST_CREDIT_USD: "0",
+    LOG_LEVEL: "silent",
+    ...TEST_VERIFICATION_ENV,
+    VERIFICATION_ENABLED: opts.verification === "trust" ? "false" : "true",
+    ...opts.env,
+  });
   const server = await startServer({ env, web: false, database });
   const agents: RunningAgent[] = [];
   const rt = server.runtime;
@@ -73,15 +102,24 @@ export async function startTestMarketplace(kind: DbKind, opts: { env?: Record<st
     return { userId, ...(await createOrganizationForUser(rt.database.db, { userId, name: label, roles: "admin", testCreditNanos: credit_nanos })) };
   };
 
-  const waitUntilVerified = async (machineId: string, timeout_ms = 20_000) => {
+  const waitUntilVerified: TestMarketplace["waitUntilVerified"] = async (machineId, opts) => {
+    const { timeout_ms = 20_000, quiet = true } = typeof opts === "number" ? { timeout_ms: opts } : (opts ?? {});
     const db = rt.database.db;
+    const canaries = rt.env.VERIFICATION_ENABLED;
+    const steady_ms = rt.env.CANARY_INTERVAL_S * 1000;
     const deadline = Date.now() + timeout_ms;
     for (;;) {
-      const rows = await db.select({ id: offers.id, status: offers.verificationStatus }).from(offers).where(and(eq(offers.machineId, machineId), eq(offers.status, "live")));
-      if (rows.length > 0 && rows.every((r) => r.status === "verified")) return;
-      if (Date.now() > deadline) {
+      const rows = await db
+        .select({ id: offers.id, status: offers.verificationStatus, next: offers.nextCanaryAt, runs: sql<number>`(select count(*)::int from ${canaryRuns} where ${canaryRuns.offerId} = ${offers.id} and ${canaryRuns.at} >= ${offers.lastRegisteredAt})` })
+        .from(offers)
+        .where(and(eq(offers.machineId, machineId), eq(offers.status, "live")));
+      const now = Date.now();
+      // Quiet: the burst is over and the next canary is a steady one (not soon, and not a lease on one in flight).
+      const isQuiet = (r: (typeof rows)[number]) => !canaries || (r.runs >= DEFAULT_VERIFICATION_CONFIG.burst_count && (r.next === null || (r.next.getTime() - now > 1_000 && r.next.getTime() - now < steady_ms * 1.2 + 1_000)));
+      if (rows.length > 0 && rows.every((r) => r.status === "verified" && (!quiet || isQuiet(r)))) return;
+      if (now > deadline) {
         const runs = rows.length ? await db.select({ ok: canaryRuns.ok, error: canaryRuns.error, identity: canaryRuns.identityMatch }).from(canaryRuns).where(inArray(canaryRuns.offerId, rows.map((r) => r.id))).orderBy(desc(canaryRuns.at)).limit(5) : [];
-        throw new Error(`machine ${machineId} not verified after ${timeout_ms} ms: offers ${JSON.stringify(rows)}, latest canaries ${JSON.stringify(runs)}`);
+        throw new Error(`machine ${machineId} not verified${quiet ? " and quiet" : ""} after ${timeout_ms} ms: offers ${JSON.stringify(rows)}, latest canaries ${JSON.stringify(runs)}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -120,7 +158,7 @@ export async function startTestMarketplace(kind: DbKind, opts: { env?: Record<st
         log: () => {},
       });
       agents.push(agent);
-      if (opts.waitUntilVerified !== false) await waitUntilVerified(agent.machineId()!);
+      if (opts.waitUntilVerified !== false) await waitUntilVerified(agent.machineId()!, { quiet: opts.quiet ?? true });
       return agent;
     },
     async close() {

@@ -24,6 +24,8 @@ export async function registerMachine(ctx: ServiceContext, input: { organization
     return verdict;
   });
   const secret = randomBytes(32).toString("base64url");
+  // With verification off (trust mode), offers are verified as registered; otherwise canaries decide.
+  const fresh = ctx.trust_offer_claims ? "verified" : "unverified";
   return ctx.db.transaction(async (tx) => {
     const [machine] = await tx
       .insert(machines)
@@ -87,10 +89,10 @@ export async function registerMachine(ctx: ServiceContext, input: { organization
       };
       const [offer] = await tx
         .insert(offers)
-        .values({ id: newId("offer"), machineId, organizationId: input.organizationId, modelId: claim.model_id, createdAt: now, verificationStatus: "unverified", ...values })
+        .values({ id: newId("offer"), machineId, organizationId: input.organizationId, modelId: claim.model_id, createdAt: now, verificationStatus: fresh, ...values })
         .onConflictDoUpdate({
           target: [offers.machineId, offers.modelId],
-          set: { ...values, verificationStatus: sql`case when ${offers.verificationStatus} = 'suspended' then 'suspended' else 'unverified' end` },
+          set: { ...values, verificationStatus: sql`case when ${offers.verificationStatus} = 'suspended' then 'suspended' else ${fresh} end` },
         })
         .returning({ id: offers.id });
       registered.push({ offer_id: offer!.id, model_id: claim.model_id });

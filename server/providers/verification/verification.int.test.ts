@@ -82,7 +82,7 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     const provider = await mp.createProvider();
     const agentPort = await freePort();
     proxy = await recordingProxy(agentPort);
-    const agent = await mp.startAgent({ agentToken: provider.agentToken, name: "honest", port: agentPort, publicUrl: proxy.url });
+    const agent = await mp.startAgent({ agentToken: provider.agentToken, name: "honest", port: agentPort, publicUrl: proxy.url, quiet: false });
     const machineId = agent.machineId()!;
     honest = { machineId, offerId: (await offerOf(machineId)).id, organizationId: provider.organizationId, agentToken: provider.agentToken };
     canariesWhenVerified = (await runsOf(honest.offerId)).length;
@@ -181,7 +181,7 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     expect(m!.offers[0]!.verification_explanation).toMatch(/corrected/);
 
     // Recovery: 3 canaries in a row at ≥ 50% of the corrected claim.
-    await mp.waitUntilVerified(machineId, 15_000);
+    await mp.waitUntilVerified(machineId, { timeout_ms: 15_000, quiet: false });
     const recovered = await offerOf(machineId);
     expect(recovered.suspendedReason).toBeNull();
     expect(recovered.claimedDecodeTokensPerSecond).toBeLessThan(liarClaim * DEFAULT_VERIFICATION_CONFIG.slow_fraction);
@@ -215,7 +215,7 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
 
     // Restarted with the right model (the same machine name re-registers): 3 matching canaries lift the suspension.
     await impostor.drain(2_000);
-    const restarted = await mp.startAgent({ agentToken: provider.agentToken, name: "impostor" });
+    const restarted = await mp.startAgent({ agentToken: provider.agentToken, name: "impostor", quiet: false });
     const back = await offerOf(machineId);
     expect(back.verificationStatus).toBe("verified");
     const after = (await runsOf(back.id)).filter((r) => r.at >= back.lastRegisteredAt);
@@ -227,7 +227,7 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
   it("trusts the first verified offer of a model without a reference, then holds canaries to it", async () => {
     const modelId = "tiny-tofu:f32";
     const provider = await mp.createProvider();
-    const agent = await mp.startAgent({ agentToken: provider.agentToken, name: "tofu-first", modelId });
+    const agent = await mp.startAgent({ agentToken: provider.agentToken, name: "tofu-first", modelId, quiet: false });
     const offer = await offerOf(agent.machineId()!);
     // Verified on speed alone (no fingerprint to compare with yet), then its outputs became the fingerprints.
     const fps = await db().select().from(modelFingerprints).where(eq(modelFingerprints.modelId, modelId));
