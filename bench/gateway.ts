@@ -104,7 +104,7 @@ async function stopChildren() {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000); // Spotlane drops its throwaway PostgreSQL database on the way out
     await exited;
     clearTimeout(timer);
   }
@@ -372,6 +372,12 @@ async function main() {
   }
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${load_before.toFixed(2)} before, ${load().toFixed(2)} after (includes this benchmark's own processes)`);
 }
+
+// Children must not outlive the benchmark, however it ends.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopChildren().finally(() => process.exit(130)));
+process.once("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
 
 const guard = setTimeout(() => {
   console.error(`[bench] exceeded ${HARD_LIMIT_MS / 1000} s; stopping`);

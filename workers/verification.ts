@@ -1,5 +1,6 @@
 import { claimDueOffers } from "../server/providers/verification/claim-due-offers";
 import { verificationConfigFromEnv, type VerificationConfig } from "../server/providers/verification/config";
+import { pruneCanaryRuns } from "../server/providers/verification/prune-canary-runs";
 import { runCanary } from "../server/providers/verification/run-canary";
 import type { Runtime } from "../server/runtime";
 import type { Worker } from "./index";
@@ -22,8 +23,13 @@ export function createVerificationWorker(overrides: Partial<VerificationConfig> 
       const stop = new AbortController();
       const inflight = new Set<Promise<void>>();
       let timer: NodeJS.Timeout | null = null;
+      let prunedAt = 0;
 
       const tick = async () => {
+        if (Date.now() - prunedAt > 3600_000) {
+          prunedAt = Date.now();
+          await pruneCanaryRuns(ctx.db, { now: ctx.now() });
+        }
         const free = config.concurrency - inflight.size;
         if (free <= 0) return;
         const due = await claimDueOffers(ctx.db, { now: ctx.now(), lease_ms: config.lease_ms, limit: free });

@@ -33,7 +33,7 @@ export function DepthChart({ model_id, hardware_class }: { model_id: string; har
             <Line dataKey="supply_slots" name="Supply (slots)" type="stepAfter" stroke="#059669" dot={false} isAnimationActive={false} />
             <Line dataKey="capacity_slots" name={`Capacity at ${depth.data.target_utilization_bps / 100}% target`} type="stepAfter" stroke="#059669" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
             <Line dataKey="demand_slots" name="Demand (slots)" type="stepBefore" stroke="#d97706" dot={false} isAnimationActive={false} />
-            {spot !== null ? <ReferenceLine x={nanosToUsdNumber(spot)} stroke="#0f172a" label={{ value: "spot", position: "top", fontSize: 12 }} /> : null}
+            {spot !== null ? <ReferenceLine x={nanosToUsdNumber(spot)} stroke="#0f172a" label={{ value: "spot", position: "insideTopLeft", fontSize: 12 }} /> : null}
           </LineChart>
         </ResponsiveContainer>
       </div>

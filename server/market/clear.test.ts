@@ -217,6 +217,17 @@ describe("clearMarket invariants (properties)", () => {
     );
   });
 
+  it("orders prices beyond 2^53 nanos exactly (the bigint path of the sort)", () => {
+    const huge = 2n ** 62n;
+    const asks = [5n, 1n, 3n, 2n].map((d) => ({ ask_nanos_per_second: huge + d, slots: 1, live: true }));
+    expect(supplyCurve(asks).map((s) => s.price_nanos_per_second - huge)).toEqual([1n, 2n, 3n, 5n]);
+    const demand = [{ bid_nanos_per_second: huge + 2n, demand_millislots: 900 }, { bid_nanos_per_second: huge + 1n, demand_millislots: 900 }];
+    const s = { target_utilization_bps: 8_000, max_move_bps: 10_000, max_spot_multiple_of_lowest_ask: 2 };
+    // 1.8 slots of demand: at huge+1 one slot (0.8) is short; huge+2 brings a second slot (1.6) and prices
+    // the huge+1 bidder out, leaving 0.9: covered.
+    expect(clearMarket({ asks, demand, previous_spot_nanos_per_second: null }, s).target_nanos_per_second! - huge).toBe(2n);
+  });
+
   it("keeps money in integers and rejects bad settings and inputs", () => {
     const m: MarketInput = { asks: [{ ask_nanos_per_second: 100n, slots: 1, live: true }], demand: [], previous_spot_nanos_per_second: null };
     expect(() => clearMarket(m, { target_utilization_bps: 10_000, max_move_bps: 500, max_spot_multiple_of_lowest_ask: 10 })).toThrow(RangeError);

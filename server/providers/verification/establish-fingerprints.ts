@@ -17,8 +17,13 @@ export async function establishFingerprintsOnFirstUse(
   q: Queryable,
   input: { offerId: string; modelId: string; promptSetVersion: string; now: Date },
 ): Promise<number> {
+  const have = await q
+    .select({ promptId: modelFingerprints.promptId })
+    .from(modelFingerprints)
+    .where(and(eq(modelFingerprints.modelId, input.modelId), eq(modelFingerprints.promptSetVersion, input.promptSetVersion)));
+  const missing = CANARY_PROMPTS.filter((p) => !have.some((h) => h.promptId === p.id));
   let established = 0;
-  for (const { id: promptId } of CANARY_PROMPTS) {
+  for (const { id: promptId } of missing) {
     const [run] = await q
       .select({ outputSha256: canaryRuns.outputSha256, completionTokens: canaryRuns.completionTokens })
       .from(canaryRuns)

@@ -14,13 +14,14 @@ const fail = (s: number): RunSummary => ({ at: at(s), ok: false, identity_match:
 const decide = (state: OfferVerificationState, runs: RunSummary[]) => nextVerificationState(state, runs, CFG);
 
 describe("nextVerificationState: golden paths", () => {
-  it("verifies a new offer after 2 passing canaries, not after 1", () => {
-    expect(decide(fresh, [pass(1)]).status).toBe("unverified");
-    expect(decide(fresh, [pass(1), pass(2)])).toMatchObject({ status: "verified", event: "verified", corrected_claim: null });
+  it("verifies a new offer after 3 passing canaries (one burst), not before", () => {
+    expect(decide(fresh, [pass(1), pass(2)]).status).toBe("unverified");
+    expect(decide(fresh, [fail(1), pass(2), pass(3)]).status).toBe("unverified");
+    expect(decide(fresh, [pass(1), pass(2), pass(3)])).toMatchObject({ status: "verified", event: "verified", corrected_claim: null });
   });
 
   it("verifies on speed alone while the model has no fingerprint yet (trust on first use pending)", () => {
-    expect(decide(fresh, [pending(1), pending(2)]).status).toBe("verified");
+    expect(decide(fresh, [pending(1), pending(2), pending(3)]).status).toBe("verified");
   });
 
   it("needs 2 mismatches in a row to suspend for identity: one is confirmed first", () => {
@@ -38,10 +39,12 @@ describe("nextVerificationState: golden paths", () => {
 
   it("suspends a claim measured below half and corrects it to the measured median", () => {
     const liar = { ...fresh, claimed_decode_tokens_per_second: 1000 };
-    const d = decide(liar, [pass(1, 100), pass(2, 110)]);
-    expect(d).toMatchObject({ status: "suspended", suspended_reason: "too_slow", corrected_claim: 105, claimed_decode_tokens_per_second: 105 });
+    // Not on two observations: one slow moment must not suspend anyone.
+    expect(decide(liar, [pass(1, 100), pass(2, 110)]).status).toBe("unverified");
+    const d = decide(liar, [pass(1, 100), pass(2, 110), pass(3, 900)]);
+    expect(d).toMatchObject({ status: "suspended", suspended_reason: "too_slow", corrected_claim: 110, claimed_decode_tokens_per_second: 110 });
     // Within half of the claim is fine: claims are per-slot figures at full load, canaries often beat them.
-    expect(decide({ ...fresh, claimed_decode_tokens_per_second: 200 }, [pass(1, 100), pass(2, 110)]).status).toBe("verified");
+    expect(decide({ ...fresh, claimed_decode_tokens_per_second: 200 }, [pass(1, 100), pass(2, 110), pass(3, 105)]).status).toBe("verified");
   });
 
   it("lifts a too-slow suspension after 3 passes at ≥ half the corrected claim", () => {
@@ -63,7 +66,7 @@ describe("nextVerificationState: golden paths", () => {
 
   it("only counts canaries since the last registration", () => {
     const reRegistered = { ...fresh, last_registered_at: at(10) };
-    expect(decide(reRegistered, [pass(1), pass(2)]).status).toBe("unverified");
+    expect(decide(reRegistered, [pass(1), pass(2), pass(3)]).status).toBe("unverified");
     expect(decide(reRegistered, [mismatch(8), pass(11), mismatch(12)]).status).toBe("unverified");
   });
 
@@ -71,7 +74,7 @@ describe("nextVerificationState: golden paths", () => {
     expect(verificationExplanation("suspended", "identity_mismatch", CFG)).toMatch(/restart the agent.*3 canaries in a row/);
     expect(verificationExplanation("suspended", "too_slow", CFG)).toMatch(/corrected.*3 canaries/);
     expect(verificationExplanation("suspended", "failing", CFG)).toMatch(/3 canaries in a row failed/);
-    expect(verificationExplanation("unverified", null, CFG)).toMatch(/2 canaries in a row/);
+    expect(verificationExplanation("unverified", null, CFG)).toMatch(/3 canaries in a row/);
   });
 });
 

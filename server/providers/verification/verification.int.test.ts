@@ -14,6 +14,7 @@ import { listProviderMachines } from "../list-machines";
 import { computeReferenceFingerprints } from "./compute-reference-fingerprints";
 import { DEFAULT_VERIFICATION_CONFIG } from "./config";
 import { CANARY_PATH, PROMPT_SET_VERSION } from "./prompts";
+import { offerVerificationHistory } from "./offer-history";
 import { seedModelFingerprints } from "./seed-fingerprints";
 
 type Recorded = { method: string; path: string; headerNames: string[]; headers: IncomingHttpHeaders; body: string };
@@ -96,10 +97,10 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     const offer = await offerOf(honest.machineId);
     const runs = await runsOf(offer.id);
     expect(offer.verificationStatus).toBe("verified");
-    // verify_after_passes (2) canaries; a third may have been in flight while the harness polled.
+    // verify_after_passes (3) canaries; one more may have been in flight while the harness polled.
     expect(canariesWhenVerified).toBeGreaterThanOrEqual(DEFAULT_VERIFICATION_CONFIG.verify_after_passes);
     expect(canariesWhenVerified).toBeLessThanOrEqual(DEFAULT_VERIFICATION_CONFIG.verify_after_passes + 1);
-    expect(runs.slice(0, 2).every((r) => r.ok && r.identityMatch === true && r.requestId.startsWith("req_"))).toBe(true);
+    expect(runs.slice(0, 3).every((r) => r.ok && r.identityMatch === true && r.requestId.startsWith("req_"))).toBe(true);
     expect(offer.verifiedDecodeTokensPerSecond).toBeGreaterThan(0);
     expect(offer.verifiedTtftMs).toBeGreaterThan(0);
     expect(offer.verifiedPrefillTokensPerSecond).toBeGreaterThan(0);
@@ -296,5 +297,13 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     expect((await post(honest.agentToken, { machine_id: honest.machineId })).status).toBe(200);
     expect((await post(honest.agentToken, { name: "impostor" })).status).toBe(404); // another organization's machine
     expect((await post(null, {})).status).toBe(401);
+
+    // The dashboard's history of the same offer: canaries and buyer streams over time, and where the fingerprint came from.
+    const history = await offerVerificationHistory(mp.server.runtime.services, { organizationId: honest.organizationId, offerId: honest.offerId });
+    expect(history.canaries.length).toBeGreaterThanOrEqual(3);
+    expect(history.canaries[0]!.at.getTime()).toBeGreaterThanOrEqual(history.canaries.at(-1)!.at.getTime());
+    expect(history.buyer.length).toBeGreaterThanOrEqual(1);
+    expect(history.fingerprint).toEqual({ source: "reference", prompts: 3, prompt_set_version: PROMPT_SET_VERSION });
+    await expect(offerVerificationHistory(mp.server.runtime.services, { organizationId: "org_someone_else", offerId: honest.offerId })).rejects.toMatchObject({ code: "not_found" });
   });
 });
