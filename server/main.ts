@@ -22,6 +22,8 @@ import { SettlementQueue } from "./billing/settlement-queue";
 import { CreditLeases } from "./billing/credit-leases";
 import { KeyRateLimiter } from "./gateway/rate-limiter";
 import { OfferBook } from "./gateway/offer-book";
+import { SpotPriceCache } from "./market/spot-price-cache";
+import { StandingBidCache } from "./market/standing-bid-cache";
 
 export type RunningServer = { url: string; port: number; runtime: Runtime; close(): Promise<void> };
 
@@ -94,6 +96,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   runtime.settlements = settlements;
 
   const offerBook = new OfferBook(database.db, () => Date.now());
+  const spotPrices = new SpotPriceCache({ db: database.db, logger: logger.child({ component: "spot-prices" }) });
+  await spotPrices.start();
+  const standingBidCache = new StandingBidCache(database.db, () => Date.now());
   runtime.offerBook = offerBook;
   const gateway = createGatewayHandler({
     services,
@@ -104,7 +109,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     leases,
     inflight: new Map(),
     rtt_ms: new Map(),
-    spotPrice: () => null,
+    spotPrice: (model, hardware) => spotPrices.get(model, hardware),
+    standingBid: (org, model) => standingBidCache.get(org, model),
     random: Math.random,
     upstream_headers_timeout_ms: 30_000,
     dispatch_deadline_ms: 60_000,
@@ -144,6 +150,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         server.close(() => ok());
         server.closeAllConnections();
       });
+      await spotPrices.stop();
       await settlements.stop();
       await leases.stop();
       setRuntime(undefined);

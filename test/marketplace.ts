@@ -110,7 +110,7 @@ export async function startTestMarketplace(
     const deadline = Date.now() + timeout_ms;
     for (;;) {
       const rows = await db
-        .select({ id: offers.id, status: offers.verificationStatus, next: offers.nextCanaryAt, runs: sql<number>`(select count(*)::int from ${canaryRuns} where ${canaryRuns.offerId} = ${offers.id} and ${canaryRuns.at} >= ${offers.lastRegisteredAt})` })
+        .select({ id: offers.id, status: offers.verificationStatus, next: offers.nextCanaryAt, runs: sql<number>`(select count(*)::int from canary_runs cr where cr.offer_id = "offers"."id" and cr.at >= "offers"."last_registered_at")` })
         .from(offers)
         .where(and(eq(offers.machineId, machineId), eq(offers.status, "live")));
       const now = Date.now();

@@ -20,6 +20,8 @@ export const requests = pgTable(
     status: text("status").notNull(),
     errorCode: text("error_code"),
     priceNanosPerSecond: bigint("price_nanos_per_second", { mode: "bigint" }).notNull(),
+    /** The most the buyer would pay per second for this request (its own, the key's or the standing bid); null = pays spot. */
+    bidNanosPerSecond: bigint("bid_nanos_per_second", { mode: "bigint" }),
     computeMs: integer("compute_ms").notNull(),
     ttftMs: integer("ttft_ms"),
     promptTokens: integer("prompt_tokens").notNull(),
@@ -30,5 +32,11 @@ export const requests = pgTable(
     dispatchedAt: timestamp("dispatched_at", { withTimezone: true }).notNull(),
     completedAt: timestamp("completed_at", { withTimezone: true }).notNull(),
   },
-  (t) => [index("requests_org_dispatched_idx").on(t.organizationId, t.dispatchedAt), index("requests_offer_idx").on(t.offerId)],
+  (t) => [
+    index("requests_org_dispatched_idx").on(t.organizationId, t.dispatchedAt),
+    index("requests_offer_idx").on(t.offerId),
+    // The clearing tick reads the last seconds of finished requests.
+    index("requests_completed_idx").on(t.completedAt),
+    index("requests_key_dispatched_idx").on(t.apiKeyId, t.dispatchedAt),
+  ],
 );

@@ -37,6 +37,7 @@ export async function settleBatch(
           status: o.status,
           errorCode: o.errorCode,
           priceNanosPerSecond: o.price_nanos_per_second,
+          bidNanosPerSecond: o.bid_nanos_per_second ?? null,
           computeMs: o.compute_ms,
           ttftMs: o.ttft_ms,
           promptTokens: o.prompt_tokens,

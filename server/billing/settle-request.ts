@@ -22,6 +22,8 @@ export type RequestOutcome = {
   status: "completed" | "aborted" | "failed";
   errorCode: string | null;
   price_nanos_per_second: bigint;
+  /** The request's effective bid; null = it pays whatever spot is. Demand curves read it. */
+  bid_nanos_per_second: bigint | null;
   compute_ms: number;
   ttft_ms: number | null;
   prompt_tokens: number;
@@ -60,6 +62,7 @@ export async function settleRequest(ctx: ServiceContext, outcome: RequestOutcome
         status: outcome.status,
         errorCode: outcome.errorCode,
         priceNanosPerSecond: outcome.price_nanos_per_second,
+        bidNanosPerSecond: outcome.bid_nanos_per_second,
         computeMs: outcome.compute_ms,
         ttftMs: outcome.ttft_ms,
         promptTokens: outcome.prompt_tokens,

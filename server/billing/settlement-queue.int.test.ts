@@ -48,6 +48,7 @@ describe("SettlementQueue (PGlite)", () => {
     status: "completed",
     errorCode: null,
     price_nanos_per_second: 1_000_000n,
+    bid_nanos_per_second: null,
     compute_ms: 1234,
     ttft_ms: 10,
     prompt_tokens: 3,

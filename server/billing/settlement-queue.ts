@@ -6,7 +6,7 @@ import type { CreditLeases } from "./credit-leases";
 import { settleBatch } from "./settle-batch";
 import { priceOutcome, type RequestOutcome } from "./settle-request";
 
-const BIGINT_FIELDS = ["price_nanos_per_second"] as const;
+const BIGINT_FIELDS = ["price_nanos_per_second", "bid_nanos_per_second"] as const;
 const DATE_FIELDS = ["dispatchedAt", "completedAt"] as const;
 
 function encode(o: RequestOutcome): string {
@@ -15,7 +15,7 @@ function encode(o: RequestOutcome): string {
 
 function decode(line: string): RequestOutcome {
   const raw = JSON.parse(line) as Record<string, unknown>;
-  for (const f of BIGINT_FIELDS) raw[f] = BigInt(raw[f] as string);
+  for (const f of BIGINT_FIELDS) raw[f] = raw[f] === null || raw[f] === undefined ? null : BigInt(raw[f] as string);
   for (const f of DATE_FIELDS) raw[f] = new Date(raw[f] as string);
   return raw as RequestOutcome;
 }

@@ -21,6 +21,8 @@ export type GatewayDeps = {
   rtt_ms: Map<string, number>;
   /** The market's cleared spot price, when the clearing engine has one; null → lowest live ask. */
   spotPrice: (modelId: string, hardwareClass: string) => bigint | null;
+  /** The buyer organization's standing bid for a model (dashboard), applied when a request names none. */
+  standingBid: (organizationId: string, modelId: string) => Promise<bigint | null>;
   random: () => number;
   /** Time from dispatch until an agent must have answered with headers before we fail over. */
   upstream_headers_timeout_ms: number;

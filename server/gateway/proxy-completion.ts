@@ -34,6 +34,8 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   const body = endpoint === "chat.completions" ? parseJsonBody(raw, chatCompletionRequest) : parseJsonBody(raw, completionRequest);
   const max_tokens = (endpoint === "chat.completions" ? (body as { max_completion_tokens?: number | null }).max_completion_tokens : undefined) ?? body.max_tokens ?? DEFAULT_MAX_TOKENS;
   const prefs = resolvePreferences(body.spotlane, key.routing_defaults);
+  // A bid in the request (or the key's defaults) is the most specific; otherwise the standing bid applies.
+  prefs.max_price_nanos_per_second ??= (await deps.standingBid(key.organizationId, body.model)) ?? undefined;
 
   const attempts = (await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(promptTexts(body)), max_tokens }, prefs })).slice(0, deps.max_attempts);
   const requestId = newId("request");
@@ -72,7 +74,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
         return;
       }
       obs?.routed({ model: attempt.offer.modelId, machine_id: attempt.offer.machineId });
-      await serve(deps, { attempt, requestId, key, funds, endpoint, stream: body.stream, wantsUsage: body.stream_options?.include_usage === true, upstream: outcome.upstream, dispatch_ms: outcome.dispatch_ms, res, clientGone: () => clientGone, obs });
+      await serve(deps, { attempt, requestId, key, bid_nanos_per_second: prefs.max_price_nanos_per_second ?? null, funds, endpoint, stream: body.stream, wantsUsage: body.stream_options?.include_usage === true, upstream: outcome.upstream, dispatch_ms: outcome.dispatch_ms, res, clientGone: () => clientGone, obs });
       return;
     }
   } catch (err) {
@@ -127,6 +129,7 @@ async function serve(
     attempt: PlannedAttempt;
     requestId: string;
     key: { apiKeyId: string; organizationId: string };
+    bid_nanos_per_second: bigint | null;
     funds: FundsHold;
     endpoint: Endpoint;
     stream: boolean;
@@ -153,6 +156,7 @@ async function serve(
     endpoint: s.endpoint,
     stream: s.stream,
     price_nanos_per_second: prediction.price_nanos_per_second,
+    bid_nanos_per_second: s.bid_nanos_per_second,
     dispatchedAt,
     hold: s.funds.kind,
   };
