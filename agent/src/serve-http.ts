@@ -100,15 +100,20 @@ async function serveGeneration(
     return;
   }
 
+  // The first event is awaited before the status goes out, so a request the engine refuses (prompt too
+  // long, …) is a 400 the buyer can act on, not a 200 followed by an error event.
+  const it = events[Symbol.asyncIterator]();
+  const first = await it.next();
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
   const send = (v: unknown) => res.write(`data: ${JSON.stringify(v)}\n\n`);
   if (kind === "chat") send(shapes.chunk({ role: "assistant", content: "" }, null));
   try {
-    for await (const ev of events) {
-      if (ev.type === "delta") send(shapes.chunk({ content: ev.text }, null));
+    for (let ev = first; !ev.done; ev = await it.next()) {
+      const e = ev.value;
+      if (e.type === "delta") send(shapes.chunk({ content: e.text }, null));
       else {
-        send(shapes.chunk({}, ev.finish_reason));
-        if (body.stream_options?.include_usage) send(shapes.usageChunk(ev.usage));
+        send(shapes.chunk({}, e.finish_reason));
+        if (body.stream_options?.include_usage) send(shapes.usageChunk(e.usage));
       }
     }
     res.end("data: [DONE]\n\n");

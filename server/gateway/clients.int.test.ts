@@ -215,7 +215,7 @@ describe.each(DB_KINDS)("OpenAI clients against the gateway on %s", (kind) => {
     // GAP (agent/src/engine/embedded.ts samplingOf): without a seed node-llama-cpp seeds with the
     // current epoch second, so identical unseeded requests within one second sample identical text;
     // and seeds are clamped with max(0, …), so every negative seed samples like seed 0.
-    it.fails("unseeded sampling differs between requests; distinct seeds (int64, as OpenAI) sample differently", async () => {
+    it("unseeded sampling differs between requests; distinct seeds (int64, as OpenAI) sample differently", async () => {
       const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: "Surprise me." }];
       const unseeded = await Promise.all([1, 2, 3, 4].map(() => chatText({ messages, max_tokens: 24, temperature: 1.5 })));
       expect(new Set(unseeded.map((u) => u.text)).size).toBe(4);
@@ -318,7 +318,7 @@ describe.each(DB_KINDS)("OpenAI clients against the gateway on %s", (kind) => {
 
       // GAP (handler.ts / list-models.ts): OpenAI serves GET /v1/models/{model}; openai-node's
       // models.retrieve() and frameworks that validate a model id first get a 404 "Unknown request URL".
-      it.fails("GET /v1/models/{id} retrieves one model (models.retrieve)", async () => {
+      it("GET /v1/models/{id} retrieves one model (models.retrieve)", async () => {
         const m = await client.models.retrieve(TINY_MODEL_ID);
         expect(m).toMatchObject({ id: TINY_MODEL_ID, object: "model" });
       });
@@ -332,7 +332,7 @@ describe.each(DB_KINDS)("OpenAI clients against the gateway on %s", (kind) => {
 
       // GAP (agent/src/serve-http.ts): streamed, the same request gets a 200
       // and then an error event, so openai-node throws mid-iteration instead of a BadRequestError.
-      it.fails("a streamed prompt longer than the context is refused with a 400 before the stream starts", async () => {
+      it("a streamed prompt longer than the context is refused with a 400 before the stream starts", async () => {
         const long = "market price spot lane model token ".repeat(400);
         const err = await client.chat.completions.create({ model: TINY_MODEL_ID, messages: [{ role: "user", content: long }], max_tokens: 4, stream: true }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(OpenAI.BadRequestError);

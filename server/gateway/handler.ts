@@ -23,6 +23,10 @@ export function createGatewayHandler(deps: GatewayDeps) {
         await deps.keys.resolve(req.headers.authorization);
         return await listModels(deps, res);
       }
+      if (path.startsWith("/v1/models/") && req.method === "GET") {
+        await deps.keys.resolve(req.headers.authorization);
+        return await listModels(deps, res, decodeURIComponent(path.slice("/v1/models/".length)));
+      }
       if (path === "/v1/chat/completions" && req.method === "POST") return await proxyCompletion(deps, "chat.completions", req, res, obs);
       if (path === "/v1/completions" && req.method === "POST") return await proxyCompletion(deps, "completions", req, res, obs);
       throw new ServiceError("not_found", `Unknown request URL: ${req.method} ${path}. See the API reference for valid endpoints.`);

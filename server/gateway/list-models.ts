@@ -4,6 +4,7 @@ import { listOfferedModels } from "../providers/list-routable-offers";
 import { marketKey } from "../market/market-key";
 import { getSpotPrices } from "../market/spot-prices";
 import type { GatewayDeps } from "./deps";
+import { ServiceError } from "../errors";
 
 type Market = { hardware_class: string; spot_price_nanos_per_second: string; live_offers: number; slots: number; available_slots: number };
 
@@ -11,7 +12,7 @@ type Market = { hardware_class: string; spot_price_nanos_per_second: string; liv
  * OpenAI's model list, with each model's markets (hardware class, spot price, free slots) alongside.
  * The spot is the clearing tick's (fresh ticks only); a market without one shows its lowest live ask.
  */
-export async function listModels(deps: GatewayDeps, res: ServerResponse): Promise<void> {
+export async function listModels(deps: GatewayDeps, res: ServerResponse, onlyId?: string): Promise<void> {
   const now = deps.services.now();
   const [rows, cleared] = await Promise.all([listOfferedModels(deps.services.db), getSpotPrices(deps.services.db, now)]);
   const models = new Map<string, { created: number; markets: Map<string, Market & { spot: bigint | null }> }>();
@@ -42,6 +43,13 @@ export async function listModels(deps: GatewayDeps, res: ServerResponse): Promis
         }),
       },
     }));
+  if (onlyId !== undefined) {
+    const model = data.find((m) => m.id === onlyId);
+    if (!model) throw new ServiceError("model_not_found", `The model '${onlyId}' does not exist or is not offered by any provider.`, { param: "model" });
+    const one = JSON.stringify(model);
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(one) });
+    return void res.end(one);
+  }
   const out = JSON.stringify({ object: "list", data });
   res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
   res.end(out);

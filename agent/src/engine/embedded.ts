@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 // Embedded llama.cpp engine (node-llama-cpp 3.22): one model, one LlamaContext with `slots`
 // sequences, each request borrowing a sequence. Sequences in one context are decoded in shared
 // batches, so slots really run concurrently.
@@ -250,7 +251,10 @@ function validate(req: GenerateRequest): void {
 function samplingOf(req: GenerateRequest): SequenceEvaluateOptions {
   const temperature = req.temperature ?? 1;
   if (temperature <= 0) return { temperature: 0 }; // greedy: seed and top_p are irrelevant
-  return { temperature, topP: req.top_p ?? 1, topK: 0, minP: 0, ...(req.seed != null ? { seed: req.seed } : {}) };
+  // node-llama-cpp defaults the seed to the current second and clamps negatives to 0: requests in the
+  // same second would sample alike, so an absent seed gets a random one and a given one maps to uint32.
+  const seed = req.seed == null ? randomInt(0, 2 ** 32 - 1) : Number(BigInt.asUintN(32, BigInt(req.seed)));
+  return { temperature, topP: req.top_p ?? 1, topK: 0, minP: 0, seed };
 }
 
 // node-llama-cpp chat wrappers know system/user/model turns only; tool results go in as user
