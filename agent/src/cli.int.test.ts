@@ -55,7 +55,7 @@ let modelPath: string;
 let agentToken: string;
 
 beforeAll(async () => {
-  [mp, { path: modelPath }] = await Promise.all([startTestMarketplace("pglite"), makeTinyModel(tinyModelPath())]);
+  [mp, { path: modelPath }] = await Promise.all([startTestMarketplace("pglite", { verification: "trust" }), makeTinyModel(tinyModelPath())]);
   agentToken = (await mp.createProvider()).agentToken;
 });
 afterAll(async () => {

@@ -28,7 +28,7 @@ let agentToken: string;
 const agents: RunningAgent[] = [];
 
 beforeAll(async () => {
-  [mp, { path: modelPath }] = await Promise.all([startTestMarketplace("pglite"), makeTinyModel(tinyModelPath())]);
+  [mp, { path: modelPath }] = await Promise.all([startTestMarketplace("pglite", { verification: "trust" }), makeTinyModel(tinyModelPath())]);
   agentToken = (await mp.createProvider()).agentToken;
 });
 afterAll(async () => {

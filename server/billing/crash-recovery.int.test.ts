@@ -33,7 +33,7 @@ describe("settlement survives kill -9 of the server (PostgreSQL)", () => {
 
   async function startServerProcess(port: number): Promise<{ proc: ChildProcess; url: string }> {
     const proc = spawn(process.execPath, ["--import", "tsx", "test/serve-process.ts"], {
-      env: { ...process.env, DATABASE_URL: database.url!, DATA_DIR: dataDir, INSTANCE_ID: "crash", SETTLEMENT_FLUSH_INTERVAL_MS: "60000", PORT: String(port), SPOTLANE_DEMO: "false", LOG_LEVEL: "silent" },
+      env: { ...process.env, DATABASE_URL: database.url!, DATA_DIR: dataDir, INSTANCE_ID: "crash", SETTLEMENT_FLUSH_INTERVAL_MS: "60000", VERIFICATION_ENABLED: "false", PORT: String(port), SPOTLANE_DEMO: "false", LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const line = await new Promise<string>((ok, fail) => {

@@ -35,10 +35,18 @@ function toCandidate(deps: GatewayDeps, o: RoutableOffer, now: Date): Candidate 
     // Measured by the marketplace when it has measured; the agent's claim until then.
     decode_tokens_per_second: o.verified_decode_tokens_per_second ?? o.claimed_decode_tokens_per_second,
     prefill_tokens_per_second: o.verified_prefill_tokens_per_second ?? o.claimed_prefill_tokens_per_second,
-    base_ttft_ms: 0,
+    // The marketplace-measured short-prompt TTFT includes the network, which rtt_ms already covers.
+    base_ttft_ms: o.verified_ttft_ms === null ? 0 : Math.max(0, o.verified_ttft_ms - (deps.rtt_ms.get(o.machineId) ?? DEFAULT_RTT_MS)),
     rtt_ms: deps.rtt_ms.get(o.machineId) ?? DEFAULT_RTT_MS,
-    // Slot occupancy is judged from this gateway's own in-flight count (fresher than heartbeats) by the router.
-    gateReasons: offerGateReasons({ machineStatus: o.machineStatus, lastHeartbeatAt: o.lastHeartbeatAt, offerStatus: o.offerStatus, slots: 1, activeSlots: 0, now }),
+    // Slot occupancy is judged by the router from this gateway's own in-flight count (fresher than heartbeats).
+    gateReasons: offerGateReasons({
+      machineStatus: o.machineStatus,
+      lastHeartbeatAt: o.lastHeartbeatAt,
+      offerStatus: o.offerStatus,
+      verificationStatus: o.verificationStatus,
+      suspendedReason: o.suspendedReason,
+      now,
+    }),
   };
 }
 

@@ -4,7 +4,7 @@ import type { RequestOutcome } from "../billing/settle-request";
 import { ServiceError } from "../errors";
 import { DEFAULT_MAX_TOKENS, estimatePromptTokens, holdAmountNanos, planAttempts, type PlannedAttempt } from "./admit";
 import type { GatewayDeps } from "./deps";
-import { dispatchToAgent } from "./dispatch";
+import { dispatchToAgent, type UpstreamResponse } from "./dispatch";
 import { holdFunds, type FundsHold } from "./hold-funds";
 import type { ProviderErrorReason, RequestObservation } from "./metrics";
 import { resolvePreferences } from "./preferences";
@@ -87,7 +87,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
 }
 
 type AttemptOutcome =
-  | { kind: "ok"; upstream: Response; dispatch_ms: number }
+  | { kind: "ok"; upstream: UpstreamResponse; dispatch_ms: number }
   | { kind: "failed"; reason: ProviderErrorReason; message: string }
   | { kind: "refused"; status: number; body: string };
 
@@ -134,7 +134,7 @@ async function serve(
     endpoint: Endpoint;
     stream: boolean;
     wantsUsage: boolean;
-    upstream: Response;
+    upstream: UpstreamResponse;
     dispatch_ms: number;
     res: ServerResponse;
     clientGone: () => boolean;

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { nanosToUsdString } from "../../lib/money";
 import type { RequestOutcome } from "../billing/settle-request";
+import type { UpstreamResponse } from "./dispatch";
 import { ServiceError } from "../errors";
 import type { RequestObservation } from "./metrics";
 import { upstreamUsage } from "./schemas";
@@ -24,7 +25,7 @@ function withCost(usage: Usage, cost_nanos: bigint, compute_ms: number) {
 }
 
 /** Non-streaming: the agent's JSON, with `usage.cost` added once the request is metered. */
-export async function relayJson(upstream: Response, ctx: RelayContext): Promise<void> {
+export async function relayJson(upstream: UpstreamResponse, ctx: RelayContext): Promise<void> {
   let payload: Record<string, unknown>;
   try {
     payload = (await upstream.json()) as Record<string, unknown>;
@@ -47,7 +48,7 @@ export async function relayJson(upstream: Response, ctx: RelayContext): Promise<
  * The engine is always asked for usage (metering needs it); the client sees the usage chunk, with
  * cost added, only if it asked. A provider failing mid-stream ends the stream with an error event.
  */
-export async function relayStream(upstream: Response, wantsUsage: boolean, ctx: RelayContext): Promise<void> {
+export async function relayStream(upstream: UpstreamResponse, wantsUsage: boolean, ctx: RelayContext): Promise<void> {
   const { res } = ctx;
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no", ...ctx.headers });
   res.flushHeaders();
@@ -58,7 +59,7 @@ export async function relayStream(upstream: Response, wantsUsage: boolean, ctx: 
   let sawDone = false;
   let upstreamError: string | null = null;
   try {
-    for await (const bytes of upstream.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const bytes of upstream.body) {
       for (const event of splitter.push(bytes)) {
         const data = eventData(event);
         if (data === null) continue;

@@ -17,7 +17,7 @@ export async function listLiveOffers(ctx: ServiceContext): Promise<ModelMarket[]
     .select({ offer_id: offers.id, model_id: offers.modelId, hardware_class: offers.hardwareClass, ask_nanos_per_second: offers.askNanosPerSecond, slots: offers.slots, active_slots: offers.activeSlots })
     .from(offers)
     .innerJoin(machines, eq(machines.id, offers.machineId))
-    .where(and(eq(offers.status, "live"), eq(machines.status, "online"), gte(machines.lastHeartbeatAt, freshSince)))
+    .where(and(eq(offers.status, "live"), eq(offers.verificationStatus, "verified"), eq(machines.status, "online"), gte(machines.lastHeartbeatAt, freshSince)))
     .orderBy(asc(offers.modelId), asc(offers.askNanosPerSecond), asc(offers.id));
   const byModel = new Map<string, ModelMarket>();
   for (const { model_id, ...offer } of rows) {

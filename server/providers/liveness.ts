@@ -24,8 +24,9 @@ export function offerGateReasons(input: {
   machineStatus: string;
   lastHeartbeatAt: Date;
   offerStatus: string;
-  slots: number;
-  activeSlots: number;
+  /** From heartbeats; the gateway omits them and judges occupancy from its own in-flight count instead. */
+  slots?: number;
+  activeSlots?: number;
   now: Date;
   verificationStatus?: string;
   suspendedReason?: string | null;
@@ -39,6 +40,6 @@ export function offerGateReasons(input: {
     if (input.verificationStatus === "suspended") reasons.push(input.suspendedReason === "identity_mismatch" ? "identity_mismatch" : "suspended");
     else reasons.push("unverified");
   }
-  if (input.activeSlots >= input.slots) reasons.push("no_free_slot");
+  if (input.slots !== undefined && input.activeSlots !== undefined && input.activeSlots >= input.slots) reasons.push("no_free_slot");
   return reasons;
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { newId } from "../../../lib/ids";
-import { dispatchToAgent, type DispatchTarget } from "../../gateway/dispatch";
+import { dispatchToAgent, type DispatchTarget, type UpstreamResponse } from "../../gateway/dispatch";
 import { eventData, SseSplitter } from "../../gateway/sse";
 import { CANARY_PATH, canaryUpstreamBody, type CanaryPrompt } from "./prompts";
 import { decodeRate } from "./statistics";
@@ -52,14 +52,14 @@ export async function sendCanary(
   const start = performance.now();
   // Rates use the unrounded times: a tiny model decodes 32 tokens in ~20 ms.
   const elapsed = () => Math.max(0, performance.now() - start);
-  let upstream: Response;
+  let upstream: UpstreamResponse;
   try {
     upstream = await dispatchToAgent(target, { path: CANARY_PATH, body, nonce: requestId, signal, headers_timeout_ms: input.headers_timeout_ms });
   } catch (err) {
     return failed(signal.aborted ? "timeout" : `unreachable: ${(err as Error).message}`.slice(0, 300));
   }
   if (!upstream.ok) {
-    await upstream.body?.cancel().catch(() => {});
+    await upstream.body.cancel().catch(() => {});
     return failed(`http_${upstream.status}`);
   }
 
