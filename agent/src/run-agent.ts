@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { usdToNanos } from "../../lib/money";
@@ -30,6 +31,16 @@ export type AgentOptions = {
 };
 
 export type RunningAgent = { url: string; machineId: () => string | null; drain(timeout_ms?: number): Promise<void> };
+
+/** Size of a local model file (embedded engine); external engines report a URL, not a file. */
+function modelSizeBytes(path: string): number | undefined {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Resolves after `ms`, or at once when `signal` aborts (so shutdown never waits out a backoff). */
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -68,6 +79,8 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
         engine: opts.engine.info.engine,
         engine_version: opts.engine.info.engine_version,
         context_size: opts.engine.info.context_size,
+        // The marketplace bounds plausible decode speed by memory bandwidth ÷ model size.
+        ...(modelSizeBytes(opts.engine.info.model_path) ? { model_size_bytes: modelSizeBytes(opts.engine.info.model_path) } : {}),
         benchmark,
       },
     ],
@@ -83,7 +96,8 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
         log(`registered machine ${registration.machine_id} serving ${opts.modelId} at ${url}`);
         return;
       } catch (err) {
-        if (err instanceof MarketplaceError && err.status === 401) throw err;
+        // 401 (bad token) and 400 (e.g. an implausible claim) will not change by retrying: stop and say why.
+        if (err instanceof MarketplaceError && (err.status === 401 || err.status === 400)) throw err;
         log(`marketplace unreachable (${(err as Error).message}); retrying in ${backoff_ms} ms`);
         await sleep(backoff_ms, stopLoop.signal);
       }
