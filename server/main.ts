@@ -87,6 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     walDir: join(dataDir, "settlement-wal", env.INSTANCE_ID),
     flush_interval_ms: env.SETTLEMENT_FLUSH_INTERVAL_MS,
     onError: (err) => logger.error({ err }, "settlement flush failed; will retry"),
+    onFlushed: (batch) => metrics.settlementFlushed(batch),
   });
   const recovered = await settlements.recover();
   if (recovered > 0) logger.warn({ recovered }, "replayed settlements from the write-ahead log");

@@ -39,7 +39,7 @@ export class SettlementQueue {
 
   constructor(
     private ctx: ServiceContext,
-    private opts: { walDir: string; flush_interval_ms?: number; max_batch?: number; onError?: (err: Error) => void; leases?: CreditLeases },
+    private opts: { walDir: string; flush_interval_ms?: number; max_batch?: number; onError?: (err: Error) => void; leases?: CreditLeases; onFlushed?: (batch: { batch_size: number; duration_s: number; ok: boolean }) => void },
   ) {
     mkdirSync(opts.walDir, { recursive: true });
   }
@@ -114,10 +114,14 @@ export class SettlementQueue {
   }
 
   private async settleChunk(chunk: RequestOutcome[]): Promise<void> {
+    const started = performance.now();
+    const flushed = (ok: boolean) => this.opts.onFlushed?.({ batch_size: chunk.length, duration_s: (performance.now() - started) / 1000, ok });
     try {
       const { leaseCosts } = await settleBatch(this.ctx, chunk, this.opts.leases);
       this.opts.leases?.settled(leaseCosts);
+      flushed(true);
     } catch (batchErr) {
+      flushed(false);
       if (chunk.length === 1 && !(await this.databaseUp())) throw batchErr;
       // One bad outcome (e.g. its organization was deleted meanwhile) must not block every other settlement.
       for (const outcome of chunk) {

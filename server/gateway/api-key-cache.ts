@@ -35,8 +35,13 @@ export class ApiKeyCache {
     const hash = sha256Hex(secret);
     const hit = this.entries.get(hash);
     let key: ResolvedKey | null;
-    if (hit && this.now_ms() - hit.fetched_ms < this.ttl_ms) key = hit.key;
-    else key = await this.load(hash);
+    const age_ms = hit ? this.now_ms() - hit.fetched_ms : Infinity;
+    // Refreshed in the background from half the TTL, so steady traffic never waits on the database,
+    // while an entry older than the TTL is never used (revocation bound).
+    if (age_ms < this.ttl_ms) {
+      key = hit!.key;
+      if (age_ms > this.ttl_ms / 2) void this.load(hash).catch(() => {});
+    } else key = await this.load(hash);
     if (!key) throw new ServiceError("unauthenticated", "Incorrect or revoked API key provided.");
     return key;
   }

@@ -19,7 +19,11 @@ export class OfferBook {
 
   /** The exact model id, or every quantization of it when the id has none (`llama` → `llama:q4_k_m`). */
   async offersFor(modelId: string): Promise<RoutableOffer[]> {
-    if (this.now_ms() - this.loaded_ms > this.refresh_ms) await this.reload();
+    const age_ms = this.now_ms() - this.loaded_ms;
+    // Past the refresh period the snapshot is reloaded in the background; a request waits for the
+    // database only when the snapshot is far too old (first use, or the process was idle).
+    if (age_ms > this.refresh_ms * 4) await this.reload();
+    else if (age_ms > this.refresh_ms) void this.reload().catch(() => {});
     const exact = this.byModel.get(modelId) ?? [];
     if (modelId.includes(":")) return exact;
     const out = [...exact];

@@ -60,6 +60,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
     for (const [i, attempt] of attempts.entries()) {
       const remaining_ms = deadline_ms - Date.now();
       if (remaining_ms <= 0 || clientGone) break;
+      obs?.dispatched(); // the gateway's own overhead ends here (first call wins)
       const outcome = await tryAttempt(deps, { attempt, endpoint, requestId: i === 0 ? requestId : `${requestId}.${i}`, upstreamBody, timeout_ms: Math.min(deps.upstream_headers_timeout_ms, remaining_ms), signal: abort.signal });
       if (outcome.kind === "failed") {
         lastFailure = outcome.message;
