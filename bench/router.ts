@@ -49,7 +49,8 @@ function makeCandidate(i: number, r: () => number, market_spot_nanos_per_second:
 
 /** One routing decision: the only line to change when the router's signature does. */
 function decide(candidates: Candidate[], prefs: Preferences, random: () => number) {
-  return route(candidates, { prompt_tokens: 500, max_tokens: 256 }, prefs, random);
+  // The gateway asks for its failover depth (3), as in production.
+  return route(candidates, { prompt_tokens: 500, max_tokens: 256 }, prefs, random, 3);
 }
 
 function percentile(sorted: number[], p: number) {

@@ -58,7 +58,7 @@ export async function planAttempts(deps: GatewayDeps, input: { modelId: string; 
   }
   const now = deps.services.now();
   const byId = new Map(offers.map((o) => [o.offerId, o]));
-  const result = route(offers.map((o) => toCandidate(deps, o, now)), input.shape, input.prefs, deps.random);
+  const result = route(offers.map((o) => toCandidate(deps, o, now)), input.shape, input.prefs, deps.random, deps.max_attempts);
   if (result.ranked.length > 0) return result.ranked.map((r) => ({ ...r, offer: byId.get(r.candidate.offerId)! }));
 
   const reasons = new Set(result.rejected.map((r) => r.reason));

@@ -37,7 +37,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   // A bid in the request (or the key's defaults) is the most specific; otherwise the standing bid applies.
   prefs.max_price_nanos_per_second ??= (await deps.standingBid(key.organizationId, body.model)) ?? undefined;
 
-  const attempts = (await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(promptTexts(body)), max_tokens }, prefs })).slice(0, deps.max_attempts);
+  const attempts = await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(promptTexts(body)), max_tokens }, prefs });
   const requestId = newId("request");
   const funds = await holdFunds(deps, key, requestId, holdAmountNanos(attempts));
 

@@ -1,4 +1,4 @@
-import { predict } from "./predict";
+import { predict, predictTiming } from "./predict";
 import type { Candidate, Preferences, RankedCandidate, Rejection, RequestShape, RouteResult } from "./types";
 
 /** How deep an engine queue may get, in multiples of its slots, before the offer stops taking work. */
@@ -6,7 +6,6 @@ export const MAX_QUEUE_FACTOR = 4;
 /** Candidates scoring within this factor of the best are "near-equal" for load spreading. */
 export const NEAR_EQUAL_FACTOR = 1.1;
 
-const marketKey = (c: Candidate) => `${c.modelId}@${c.hardwareClass}`;
 const matchesProvider = (c: Candidate, ids: string[]) => ids.includes(c.providerOrganizationId) || ids.includes(c.machineId);
 
 /** The first hard gate a candidate fails, by name, or null. */
@@ -21,28 +20,70 @@ function hardGate(c: Candidate, prefs: Preferences): string | null {
   return null;
 }
 
-function score(r: RankedCandidate, prefs: Preferences, best: { cost: number; ttft: number; decode: number }): number {
-  const cost = Number(r.prediction.cost_nanos) / Math.max(best.cost, 1);
-  const ttft = r.prediction.ttft_ms / Math.max(best.ttft, 1e-3);
-  const slowness = best.decode / Math.max(r.candidate.decode_tokens_per_second, 1e-6);
-  switch (prefs.sort) {
-    case "price":
-      return cost + 1e-3 * ttft;
-    case "latency":
-      return ttft + 1e-3 * cost;
-    case "throughput":
-      return slowness + 1e-3 * cost;
-    case "balanced":
-      return cost + ttft;
+/** Lowest live ask per market (model → hardware class), the spot before any clearing tick. */
+function lowestAsks(open: Candidate[]): Map<string, Map<string, bigint>> {
+  const byModel = new Map<string, Map<string, bigint>>();
+  for (const c of open) {
+    let byHw = byModel.get(c.modelId);
+    if (!byHw) byModel.set(c.modelId, (byHw = new Map()));
+    const cur = byHw.get(c.hardwareClass);
+    if (cur === undefined || c.ask_nanos_per_second < cur) byHw.set(c.hardwareClass, c.ask_nanos_per_second);
   }
+  return byModel;
+}
+
+type Viable = { c: Candidate; spot: bigint; ttft_ms: number; hold_ms: number; cost: number; score: number };
+
+/**
+ * Ranking score, lower is better. Costs are compared as floats here (a heuristic ordering, never
+ * money): the exact nano-USD prediction is computed in bigint for the candidates returned.
+ */
+function scoreAll(viable: Viable[], prefs: Preferences): void {
+  let bestCost = Infinity;
+  let bestTtft = Infinity;
+  let bestDecode = 0;
+  for (const v of viable) {
+    if (v.cost < bestCost) bestCost = v.cost;
+    if (v.ttft_ms < bestTtft) bestTtft = v.ttft_ms;
+    if (v.c.decode_tokens_per_second > bestDecode) bestDecode = v.c.decode_tokens_per_second;
+  }
+  const costDiv = Math.max(bestCost, 1);
+  const ttftDiv = Math.max(bestTtft, 1e-3);
+  for (const v of viable) {
+    const cost = v.cost / costDiv;
+    const ttft = v.ttft_ms / ttftDiv;
+    const slowness = bestDecode / Math.max(v.c.decode_tokens_per_second, 1e-6);
+    v.score =
+      prefs.sort === "price" ? cost + 1e-3 * ttft : prefs.sort === "latency" ? ttft + 1e-3 * cost : prefs.sort === "throughput" ? slowness + 1e-3 * cost : cost + ttft;
+  }
+}
+
+const byScore = (a: Viable, b: Viable) => a.score - b.score || (a.c.offerId < b.c.offerId ? -1 : a.c.offerId > b.c.offerId ? 1 : 0);
+
+/** The `k` best by score, in order, without sorting everything (k is the failover depth, ~3). */
+function topK(viable: Viable[], k: number): Viable[] {
+  if (k >= viable.length) return [...viable].sort(byScore);
+  const out: Viable[] = [];
+  for (const v of viable) {
+    if (out.length === k && byScore(v, out[k - 1]!) >= 0) continue;
+    let i = out.length === k ? k - 1 : out.length;
+    if (out.length < k) out.push(v);
+    while (i > 0 && byScore(v, out[i - 1]!) < 0) {
+      out[i] = out[i - 1]!;
+      i--;
+    }
+    out[i] = v;
+  }
+  return out;
 }
 
 /**
  * PURE: ranks the candidates for one request. Hard bounds (gates, filters, bid, max TTFT, ask ≤ spot,
  * queue depth) exclude with a named reason; survivors are ranked by the buyer's preference, and among
  * near-equals the first pick is a power-of-two choice on load, so identical providers share traffic.
+ * `limit` caps how many ranked candidates are returned (the failover depth).
  */
-export function route(candidates: Candidate[], req: RequestShape, prefs: Preferences, random: () => number): RouteResult {
+export function route(candidates: Candidate[], req: RequestShape, prefs: Preferences, random: () => number, limit = Infinity): RouteResult {
   const rejected: Rejection[] = [];
   const open: Candidate[] = [];
   for (const c of candidates) {
@@ -51,58 +92,48 @@ export function route(candidates: Candidate[], req: RequestShape, prefs: Prefere
     else open.push(c);
   }
 
-  // Spot per market: the cleared price, or (before any tick) the lowest live ask there — the no-demand rule.
-  const lowestAsk = new Map<string, bigint>();
-  for (const c of open) {
-    const k = marketKey(c);
-    const cur = lowestAsk.get(k);
-    if (cur === undefined || c.ask_nanos_per_second < cur) lowestAsk.set(k, c.ask_nanos_per_second);
-  }
-  const spotOf = (c: Candidate) => c.market_spot_nanos_per_second ?? lowestAsk.get(marketKey(c))!;
+  const asks = lowestAsks(open);
   let lowest_spot_nanos_per_second: bigint | null = null;
+  const viable: Viable[] = [];
   for (const c of open) {
-    const s = spotOf(c);
-    if (lowest_spot_nanos_per_second === null || s < lowest_spot_nanos_per_second) lowest_spot_nanos_per_second = s;
-  }
-
-  const viable: RankedCandidate[] = [];
-  for (const c of open) {
-    const spot = spotOf(c);
-    const prediction = predict(c, req, spot);
+    // Spot: the cleared price, or (before any tick) the lowest live ask in the market — the no-demand rule.
+    const spot = c.market_spot_nanos_per_second ?? asks.get(c.modelId)!.get(c.hardwareClass)!;
+    if (lowest_spot_nanos_per_second === null || spot < lowest_spot_nanos_per_second) lowest_spot_nanos_per_second = spot;
     let reason: string | null = null;
     if (c.ask_nanos_per_second > spot) reason = "ask_above_spot";
     else if (prefs.max_price_nanos_per_second !== undefined && spot > prefs.max_price_nanos_per_second) reason = "price_above_bid";
     else if (c.inflight >= c.slots * MAX_QUEUE_FACTOR) reason = "queue_full";
-    else if (prefs.max_ttft_ms !== undefined && prediction.ttft_ms > prefs.max_ttft_ms) reason = "ttft_above_limit";
-    if (reason) rejected.push({ offerId: c.offerId, reason });
-    else viable.push({ candidate: c, prediction });
+    const t = reason ? null : predictTiming(c, req);
+    if (t && prefs.max_ttft_ms !== undefined && t.ttft_ms > prefs.max_ttft_ms) reason = "ttft_above_limit";
+    if (reason || !t) rejected.push({ offerId: c.offerId, reason: reason! });
+    else viable.push({ c, spot, ttft_ms: t.ttft_ms, hold_ms: t.hold_ms, cost: (Number(spot) * t.hold_ms) / 1000, score: 0 });
   }
   if (viable.length === 0) return { ranked: [], rejected, lowest_spot_nanos_per_second };
+  scoreAll(viable, prefs);
 
-  const best = {
-    cost: Math.min(...viable.map((r) => Number(r.prediction.cost_nanos))),
-    ttft: Math.min(...viable.map((r) => r.prediction.ttft_ms)),
-    decode: Math.max(...viable.map((r) => r.candidate.decode_tokens_per_second)),
-  };
-  const scored = viable.map((r) => ({ r, s: score(r, prefs, best) })).sort((a, b) => a.s - b.s || a.r.candidate.offerId.localeCompare(b.r.candidate.offerId));
-
+  const depth = prefs.allow_fallbacks === false ? 1 : limit;
+  let chosen: Viable[];
   const order = prefs.providers?.order ?? [];
-  const orderIndex = (c: Candidate) => {
-    const i = order.findIndex((id) => id === c.providerOrganizationId || id === c.machineId);
-    return i === -1 ? order.length : i;
-  };
-  let ranked = scored.map((x) => x.r);
-  if (order.length > 0) ranked = ranked.map((r, i) => ({ r, i })).sort((a, b) => orderIndex(a.r.candidate) - orderIndex(b.r.candidate) || a.i - b.i).map((x) => x.r);
-  else {
-    const nearEqual = scored.filter((x) => x.s <= scored[0]!.s * NEAR_EQUAL_FACTOR).map((x) => x.r);
+  if (order.length > 0) {
+    // An explicit provider order beats the score; the score orders within and after it.
+    const rank = (v: Viable) => {
+      const i = order.findIndex((id) => id === v.c.providerOrganizationId || id === v.c.machineId);
+      return i === -1 ? order.length : i;
+    };
+    chosen = [...viable].sort((a, b) => rank(a) - rank(b) || byScore(a, b)).slice(0, depth);
+  } else {
+    let best = viable[0]!;
+    for (const v of viable) if (byScore(v, best) < 0) best = v;
+    const nearEqual = viable.filter((v) => v.score <= best.score * NEAR_EQUAL_FACTOR);
+    let first = best;
     if (nearEqual.length > 1) {
       const a = nearEqual[Math.floor(random() * nearEqual.length) % nearEqual.length]!;
       const b = nearEqual[Math.floor(random() * nearEqual.length) % nearEqual.length]!;
-      const load = (r: RankedCandidate) => r.candidate.inflight / r.candidate.slots;
-      const pick = load(b) < load(a) ? b : a;
-      ranked = [pick, ...ranked.filter((r) => r !== pick)];
+      const load = (v: Viable) => v.c.inflight / v.c.slots;
+      first = load(b) < load(a) ? b : a;
     }
+    chosen = depth <= 1 ? [first] : [first, ...topK(viable.filter((v) => v !== first), depth - 1)];
   }
-  if (prefs.allow_fallbacks === false) ranked = ranked.slice(0, 1);
+  const ranked: RankedCandidate[] = chosen.map((v) => ({ candidate: v.c, prediction: predict(v.c, req, v.spot) }));
   return { ranked, rejected, lowest_spot_nanos_per_second };
 }
