@@ -6,6 +6,9 @@ import { listAllOffers, type RoutableOffer } from "../providers/list-routable-of
  * database at steady state. Staleness is bounded by the refresh period — shorter than the
  * heartbeat interval, so it never hides a change a heartbeat could have shown.
  */
+/** Unknown models trigger a reload only when the snapshot is at least this old (bounds 404 floods). */
+const MISS_RELOAD_AFTER_MS = 20;
+
 export class OfferBook {
   private byModel = new Map<string, RoutableOffer[]>();
   private loaded_ms = -Infinity;
@@ -24,6 +27,18 @@ export class OfferBook {
     // database only when the snapshot is far too old (first use, or the process was idle).
     if (age_ms > this.refresh_ms * 4) await this.reload();
     else if (age_ms > this.refresh_ms) void this.reload().catch(() => {});
+    let found = this.match(modelId);
+    // A model we have never seen may have been registered since the snapshot: look once more before a 404.
+    if (found.length === 0 && this.now_ms() - this.loaded_ms > MISS_RELOAD_AFTER_MS) {
+      // A reload already in flight may have started before the registration committed: read afresh after it.
+      if (this.loading) await this.loading.catch(() => {});
+      await this.reload();
+      found = this.match(modelId);
+    }
+    return found;
+  }
+
+  private match(modelId: string): RoutableOffer[] {
     const exact = this.byModel.get(modelId) ?? [];
     if (modelId.includes(":")) return exact;
     const out = [...exact];
