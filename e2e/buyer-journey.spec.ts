@@ -28,8 +28,10 @@ test("sign up, create a key, call the API, see the cost, revoke the key", async 
   expect(secret).toMatch(/^sk-spot-/);
 
   const client = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: secret, maxRetries: 0 });
-  // The demo agent benchmarks and registers after the server is up; wait for its offer.
-  await expect.poll(async () => (await client.models.list()).data.map((m) => m.id), { timeout: 120_000 }).toContain(MODEL);
+  // The demo agent benchmarks, registers and passes its canaries after the server is up; wait until it serves.
+  type Listed = { id: string; spotlane: { markets: { live_offers: number }[] } };
+  const serving = async () => ((await client.models.list()).data as unknown as Listed[]).filter((m) => m.spotlane.markets.some((mk) => mk.live_offers > 0)).map((m) => m.id);
+  await expect.poll(serving, { timeout: 120_000 }).toContain(MODEL);
 
   const completion = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Hello from e2e" }], max_tokens: 16 });
   expect(completion.choices[0]!.message.content!.length).toBeGreaterThan(0);
