@@ -9,7 +9,7 @@ import type { ServiceContext } from "../context";
 import { getBuyerBalance } from "./balances";
 import { CreditLeases } from "./credit-leases";
 import { settleBatch } from "./settle-batch";
-import type { RequestOutcome } from "./settle-request";
+import type { RequestOutcome } from "./request-outcome";
 
 describe.each(DB_KINDS)("credit leases on %s", (kind) => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

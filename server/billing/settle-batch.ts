@@ -3,7 +3,7 @@ import { newId } from "../../lib/ids";
 import { journalEntries, ledgerLines, requests, reservations } from "../../db/schema";
 import type { ServiceContext } from "../context";
 import type { CreditLeases } from "./credit-leases";
-import { priceOutcome, type RequestOutcome } from "./settle-request";
+import { priceOutcome, type RequestOutcome } from "./request-outcome";
 
 /**
  * Settles many requests in one transaction, exactly once each: the request row is the

@@ -10,7 +10,7 @@ import { createOrganizationForUser } from "../auth/create-organization";
 import type { ServiceContext } from "../context";
 import { accountBalanceNanos } from "./balances";
 import { SettlementQueue } from "./settlement-queue";
-import type { RequestOutcome } from "./settle-request";
+import type { RequestOutcome } from "./request-outcome";
 
 describe("SettlementQueue (PGlite)", () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

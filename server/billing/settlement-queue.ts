@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ServiceContext } from "../context";
 import type { CreditLeases } from "./credit-leases";
 import { settleBatch } from "./settle-batch";
-import { priceOutcome, type RequestOutcome } from "./settle-request";
+import { priceOutcome, type RequestOutcome } from "./request-outcome";
 
 const BIGINT_FIELDS = ["price_nanos_per_second", "bid_nanos_per_second"] as const;
 const DATE_FIELDS = ["dispatchedAt", "completedAt"] as const;

@@ -1,5 +1,5 @@
 import type { CreditLeases, LeaseHold } from "../billing/credit-leases";
-import { releaseReservation } from "../billing/settle-request";
+import { releaseReservation } from "../billing/request-outcome";
 import { reserveFunds } from "../billing/reserve-funds";
 import type { ServiceContext } from "../context";
 import type { ResolvedKey } from "./api-key-cache";

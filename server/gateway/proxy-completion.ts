@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { newId } from "../../lib/ids";
-import type { RequestOutcome } from "../billing/settle-request";
+import type { RequestOutcome } from "../billing/request-outcome";
 import { ServiceError } from "../errors";
 import { DEFAULT_MAX_TOKENS, estimatePromptTokens, holdAmountNanos, planAttempts, type PlannedAttempt } from "./admit";
 import type { GatewayDeps } from "./deps";

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { nanosToUsdString } from "../../lib/money";
-import type { RequestOutcome } from "../billing/settle-request";
+import type { RequestOutcome } from "../billing/request-outcome";
 import type { UpstreamResponse } from "./dispatch";
 import { ServiceError } from "../errors";
 import type { RequestObservation } from "./metrics";
