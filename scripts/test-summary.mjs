@@ -3,7 +3,12 @@ import { existsSync, readFileSync } from "node:fs";
 
 let passed = 0, failed = 0, skipped = 0;
 for (const file of process.argv.slice(2)) {
-  if (!existsSync(file)) continue;
+  if (!existsSync(file)) {
+    // A runner that left no report did not run to the end: that is a failure, not zero tests.
+    console.error(`missing test report: ${file}`);
+    failed += 1;
+    continue;
+  }
   const r = JSON.parse(readFileSync(file, "utf8"));
   if (r.stats && "expected" in r.stats) {
     passed += r.stats.expected + (r.stats.flaky ?? 0);

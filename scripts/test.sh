@@ -18,14 +18,14 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
-mkdir -p test-results
+rm -rf .test-reports && mkdir -p .test-reports
 echo "› typecheck"
 npx tsc --noEmit
 echo "› unit tests"
-npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=test-results/unit.json
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.test-reports/unit.json
 echo "› integration tests (PGlite and PostgreSQL)"
-npx vitest run --project int --reporter=default --reporter=json --outputFile.json=test-results/int.json
+npx vitest run --project int --reporter=default --reporter=json --outputFile.json=.test-reports/int.json
 echo "› e2e tests (Chromium)"
 npx playwright test
 
-node scripts/test-summary.mjs test-results/unit.json test-results/int.json test-results/e2e.json
+node scripts/test-summary.mjs .test-reports/unit.json .test-reports/int.json .test-reports/e2e.json
