@@ -8,6 +8,7 @@ import { dispatchToAgent, type UpstreamResponse } from "./dispatch";
 import { holdFunds, type FundsHold } from "./hold-funds";
 import type { ProviderErrorReason, RequestObservation } from "./metrics";
 import { resolvePreferences } from "./preferences";
+import { effectiveBidNanos } from "../market/standing-bids";
 import { parseJsonBody, readBody } from "./read-body";
 import { relayJson, relayStream, type Finish } from "./relay";
 import { chatCompletionRequest, completionRequest } from "./schemas";
@@ -34,8 +35,8 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   const body = endpoint === "chat.completions" ? parseJsonBody(raw, chatCompletionRequest) : parseJsonBody(raw, completionRequest);
   const max_tokens = (endpoint === "chat.completions" ? (body as { max_completion_tokens?: number | null }).max_completion_tokens : undefined) ?? body.max_tokens ?? DEFAULT_MAX_TOKENS;
   const prefs = resolvePreferences(body.spotlane, key.routing_defaults);
-  // A bid in the request (or the key's defaults) is the most specific; otherwise the standing bid applies.
-  prefs.max_price_nanos_per_second ??= (await deps.standingBid(key.organizationId, body.model)) ?? undefined;
+  // The organization's standing bid is a cap set by its team lead: a request (or key default) may bid lower, never higher.
+  prefs.max_price_nanos_per_second = effectiveBidNanos(prefs.max_price_nanos_per_second, await deps.standingBid(key.organizationId, body.model)) ?? undefined;
 
   const attempts = await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(promptTexts(body)), max_tokens }, prefs });
   const requestId = newId("request");

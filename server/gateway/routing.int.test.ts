@@ -7,6 +7,7 @@ import { DB_KINDS } from "../../test/database";
 import { startTestMarketplace, type TestMarketplace } from "../../test/marketplace";
 import { freePort } from "../../test/tcp-proxy";
 import { TINY_MODEL_ID } from "../../test/tiny-model";
+import { setStandingBid } from "../market/standing-bids";
 
 describe.each(DB_KINDS)("routing, failover and limits on %s", (kind) => {
   let mp: TestMarketplace;
@@ -90,6 +91,17 @@ describe.each(DB_KINDS)("routing, failover and limits on %s", (kind) => {
     const { client: c2 } = await buyerClient({ concurrencyLimit: 1 });
     const results = await Promise.allSettled([ask(c2, { max_tokens: 200 }), ask(c2, { max_tokens: 200 })]);
     expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.status)).toEqual([429]);
+  });
+
+  it("treats the organization's standing bid as a cap a request can lower but not raise", async () => {
+    const { buyer, client } = await buyerClient();
+    await setStandingBid(mp.server.runtime.services, { organizationId: buyer.organizationId, modelId: TINY_MODEL_ID, bid_nanos_per_second: 50_000n });
+    await expect(ask(client)).rejects.toMatchObject({ status: 402, code: "price_above_bid" });
+    await expect(ask(client, { spotlane: { max_price_per_second: 1 } })).rejects.toMatchObject({ status: 402, code: "price_above_bid" });
+    const { buyer: b2, client: c2 } = await buyerClient();
+    await setStandingBid(mp.server.runtime.services, { organizationId: b2.organizationId, modelId: TINY_MODEL_ID, bid_nanos_per_second: 1_000_000n });
+    expect((await ask(c2)).response.status).toBe(200);
+    await expect(ask(c2, { spotlane: { max_price_per_second: 0.00001 } })).rejects.toMatchObject({ status: 402 });
   });
 
   it("enforces a key's monthly spend limit with a 402", async () => {
