@@ -48,12 +48,15 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
 
   const abort = new AbortController();
   let clientGone = false;
-  res.on("close", () => {
+  const hangUp = () => {
     if (!res.writableFinished) {
       clientGone = true;
       abort.abort();
     }
-  });
+  };
+  res.on("close", hangUp);
+  // The buyer may have left while we routed and held funds: then nothing is dispatched.
+  if (res.destroyed) hangUp();
 
   const deadline_ms = Date.now() + deps.dispatch_deadline_ms;
   let lastFailure = "";
