@@ -25,7 +25,7 @@ import { OfferBook } from "./gateway/offer-book";
 import { SpotPriceCache } from "./market/spot-price-cache";
 import { StandingBidCache } from "./market/standing-bid-cache";
 
-export type RunningServer = { url: string; port: number; runtime: Runtime; close(): Promise<void> };
+export type RunningServer = { url: string; port: number; runtime: Runtime; close(drain_ms?: number): Promise<void> };
 
 export type StartOptions = {
   env: Env;
@@ -131,9 +131,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     web = app.getRequestHandler();
   }
 
+  // Buyer requests in progress: shutdown lets them finish (up to a deadline) instead of cutting them off.
+  let gatewayInflight = 0;
   ready = (req, res) => {
     const url = req.url ?? "/";
-    if (url.startsWith("/v1/") || url === "/v1") return void gateway(req, res);
+    if (url.startsWith("/v1/") || url === "/v1") {
+      gatewayInflight++;
+      res.once("close", () => gatewayInflight--);
+      return void gateway(req, res);
+    }
     if (url.startsWith(AGENT_API_PREFIX + "/")) return void agentApi(req, res);
     if (url === "/metrics" && req.method === "GET") return void sendMetrics(metrics, res).catch((err) => sendOpenAIError(res, err));
     if (url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", database: database.kind }));
@@ -145,12 +151,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     url: baseUrl,
     port,
     runtime,
-    async close() {
+    async close(drain_ms = 10_000) {
       await stopWorkers();
-      await new Promise<void>((ok) => {
-        server.close(() => ok());
-        server.closeAllConnections();
-      });
+      // Stop accepting, let buyers' requests in flight finish, then cut whatever is left.
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + drain_ms;
+      while (gatewayInflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      server.closeAllConnections();
+      await closed;
       await spotPrices.stop();
       await settlements.stop();
       await leases.stop();

@@ -93,4 +93,27 @@ describe.each(DB_KINDS)("credit leases on %s", (kind) => {
     const { held_nanos } = await getBuyerBalance(database.db, org, new Date());
     expect(held_nanos).toBe(usdToNanos("0.05"));
   });
+
+  it("a renewal racing a settlement never puts settled costs back into the lease", async () => {
+    const org = await buyer("1");
+    const a = new CreditLeases(ctx, "race-settle");
+    const hold = await a.hold(org, usdToNanos("0.9"));
+    a.complete(hold, usdToNanos("0.5"));
+    await Promise.all([settleBatch(ctx, [settled(org, "0.5")], a).then((r) => a.settled(r.leaseCosts)), a.renew()]);
+    const { balance_nanos, held_nanos } = await getBuyerBalance(database.db, org, new Date());
+    expect(balance_nanos).toBe(usdToNanos("0.5"));
+    expect(held_nanos <= balance_nanos).toBe(true);
+    await expect(new CreditLeases(ctx, "other").hold(org, usdToNanos("0.01"))).rejects.toMatchObject({ code: "insufficient_balance" });
+  });
+
+  it("handing back an idle lease never leaves a concurrent hold without backing in the database", async () => {
+    const org = await buyer("1");
+    const a = new CreditLeases(ctx, "race-idle");
+    a.complete(await a.hold(org, usdToNanos("0.1")), 0n);
+    const [, live] = await Promise.all([a.renew(), a.hold(org, usdToNanos("0.5"))]);
+    const { held_nanos } = await getBuyerBalance(database.db, org, new Date());
+    expect(held_nanos >= live.amount_nanos).toBe(true);
+    // So a second instance cannot take what the first one is using.
+    await expect(new CreditLeases(ctx, "other-idle").hold(org, usdToNanos("0.6"))).rejects.toMatchObject({ code: "insufficient_balance" });
+  });
 });

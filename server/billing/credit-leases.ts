@@ -23,7 +23,12 @@ type OrgState = {
   /** Serializes lease changes for the organization within this process. */
   chain: Promise<unknown>;
   adopted: boolean;
+  /** When the database row lapses unless renewed; the fast path stops well before it. */
+  expires_ms: number;
 };
+
+/** In-memory admission stops this long before the lease's database expiry (renewals may be failing). */
+const EXPIRY_MARGIN_MS = 30_000;
 
 export type LeaseHold = { organizationId: string; amount_nanos: bigint; released: boolean };
 
@@ -45,7 +50,7 @@ export class CreditLeases {
   private state(organizationId: string): OrgState {
     let s = this.orgs.get(organizationId);
     if (!s) {
-      s = { lease_nanos: 0n, holds_nanos: 0n, pending_nanos: 0n, chain: Promise.resolve(), adopted: false };
+      s = { lease_nanos: 0n, holds_nanos: 0n, pending_nanos: 0n, chain: Promise.resolve(), adopted: false, expires_ms: 0 };
       this.orgs.set(organizationId, s);
     }
     return s;
@@ -54,7 +59,8 @@ export class CreditLeases {
   /** Holds `amount_nanos` for one request; in memory when the lease covers it, else grows the lease. */
   async hold(organizationId: string, amount_nanos: bigint): Promise<LeaseHold> {
     const s = this.state(organizationId);
-    if (s.adopted && s.lease_nanos - s.holds_nanos - s.pending_nanos >= amount_nanos) {
+    const fresh = this.ctx.now().getTime() < s.expires_ms - EXPIRY_MARGIN_MS;
+    if (s.adopted && fresh && s.lease_nanos - s.holds_nanos - s.pending_nanos >= amount_nanos) {
       s.holds_nanos += amount_nanos;
       return { organizationId, amount_nanos, released: false };
     }
@@ -74,13 +80,19 @@ export class CreditLeases {
     s.pending_nanos += cost_nanos;
   }
 
+  /** A settlement set aside as poison: its cost will never leave the lease row, so stop counting it as pending. */
+  abandoned(organizationId: string, cost_nanos: bigint): void {
+    const s = this.orgs.get(organizationId);
+    if (s?.adopted) s.pending_nanos = s.pending_nanos > cost_nanos ? s.pending_nanos - cost_nanos : 0n;
+  }
+
   /** Called after a settlement batch committed (inside it, `consumeInTx` shrank the lease rows). */
   settled(costs: Map<string, bigint>): void {
     for (const [org, cost] of costs) {
       const s = this.orgs.get(org);
       // Not adopted: costs replayed from a predecessor's log; adoption reads the row they already shrank.
       if (!s?.adopted) continue;
-      s.pending_nanos -= cost;
+      s.pending_nanos = s.pending_nanos > cost ? s.pending_nanos - cost : 0n;
       s.lease_nanos = s.lease_nanos > cost ? s.lease_nanos - cost : 0n;
     }
   }
@@ -106,9 +118,15 @@ export class CreditLeases {
         s.lease_nanos = row && row.expiresAt > now ? row.amountNanos : 0n;
         s.adopted = true;
       }
+      const expiresAt = new Date(now.getTime() + LEASE_TTL_MS);
       const free_here = s.lease_nanos - s.holds_nanos - s.pending_nanos;
       const need = amount_nanos - free_here;
-      if (need <= 0n) return;
+      if (need <= 0n) {
+        // Only the expiry stopped the fast path: extend it.
+        await tx.update(creditLeases).set({ expiresAt, updatedAt: now }).where(and(eq(creditLeases.organizationId, organizationId), eq(creditLeases.instanceId, this.instanceId)));
+        s.expires_ms = expiresAt.getTime();
+        return;
+      }
       // Every lease, ours included, already counts as held, so what is available is what we may add.
       const { available_nanos } = await getBuyerBalance(tx, organizationId, now);
       if (available_nanos < need) {
@@ -121,13 +139,20 @@ export class CreditLeases {
       let grant = amount_nanos * LEASE_MULTIPLE > MIN_LEASE_NANOS ? amount_nanos * LEASE_MULTIPLE : MIN_LEASE_NANOS;
       if (grant > available_nanos) grant = available_nanos;
       if (grant < need) grant = need;
-      const next = s.lease_nanos + grant;
-      const expiresAt = new Date(now.getTime() + LEASE_TTL_MS);
+      // Relative, never absolute: settlements shrink the row concurrently (consumeInTx) and must not be undone.
       await tx
         .insert(creditLeases)
-        .values({ id: newId("creditLease"), organizationId, instanceId: this.instanceId, amountNanos: next, expiresAt, updatedAt: now })
-        .onConflictDoUpdate({ target: [creditLeases.organizationId, creditLeases.instanceId], set: { amountNanos: next, expiresAt, updatedAt: now } });
-      s.lease_nanos = next;
+        .values({ id: newId("creditLease"), organizationId, instanceId: this.instanceId, amountNanos: grant, expiresAt, updatedAt: now })
+        .onConflictDoUpdate({
+          target: [creditLeases.organizationId, creditLeases.instanceId],
+          set: {
+            amountNanos: sql`case when ${creditLeases.expiresAt} > ${now} then ${creditLeases.amountNanos} + ${grant} else ${grant} end`,
+            expiresAt,
+            updatedAt: now,
+          },
+        });
+      s.lease_nanos += grant;
+      s.expires_ms = expiresAt.getTime();
     });
   }
 
@@ -142,14 +167,19 @@ export class CreditLeases {
     for (const [org, s] of this.orgs) {
       await (s.chain = s.chain.then(async () => {
         if (!s.adopted) return;
-        const idle = s.holds_nanos === 0n && s.pending_nanos === 0n;
-        // An idle lease shrinks to nothing; a busy one is extended.
-        const amount = idle ? 0n : s.lease_nanos;
-        await this.ctx.db
-          .update(creditLeases)
-          .set({ amountNanos: amount, expiresAt: new Date(now.getTime() + LEASE_TTL_MS), updatedAt: now })
-          .where(and(eq(creditLeases.organizationId, org), eq(creditLeases.instanceId, this.instanceId)));
-        s.lease_nanos = amount;
+        const where = and(eq(creditLeases.organizationId, org), eq(creditLeases.instanceId, this.instanceId));
+        const expiresAt = new Date(now.getTime() + LEASE_TTL_MS);
+        if (s.holds_nanos === 0n && s.pending_nanos === 0n) {
+          // Idle: hand the lease back. Memory first (the safe direction), so a hold arriving meanwhile
+          // takes the slow path, which queues behind this renewal on the chain.
+          s.lease_nanos = 0n;
+          s.expires_ms = 0;
+          await this.ctx.db.update(creditLeases).set({ amountNanos: 0n, expiresAt, updatedAt: now }).where(where);
+          return;
+        }
+        // Busy: only extend; the amount is changed relatively by growth and settlement alone.
+        await this.ctx.db.update(creditLeases).set({ expiresAt, updatedAt: now }).where(where);
+        s.expires_ms = expiresAt.getTime();
       }).catch(() => {}));
     }
   }

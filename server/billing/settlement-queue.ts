@@ -122,19 +122,29 @@ export class SettlementQueue {
       flushed(true);
     } catch (batchErr) {
       flushed(false);
-      if (chunk.length === 1 && !(await this.databaseUp())) throw batchErr;
+      void batchErr;
       // One bad outcome (e.g. its organization was deleted meanwhile) must not block every other settlement.
-      for (const outcome of chunk) {
-        try {
-          const { leaseCosts } = await settleBatch(this.ctx, [outcome], this.opts.leases);
-          this.opts.leases?.settled(leaseCosts);
-        } catch (err) {
-          if (!(await this.databaseUp())) throw err;
-          appendFileSync(join(this.opts.walDir, "dead-letter.jsonl"), JSON.stringify({ error: (err as Error).message, outcome: JSON.parse(encode(outcome)) }) + "\n");
-          this.opts.onError?.(new Error(`settlement of ${outcome.requestId} failed permanently and was set aside in dead-letter.jsonl: ${(err as Error).message}`));
-        }
+      for (const outcome of chunk) await this.settleAlone(outcome);
+    }
+  }
+
+  /** Settles one outcome, retrying a few times (a deadlock or serialization failure passes); then sets it aside. */
+  private async settleAlone(outcome: RequestOutcome): Promise<void> {
+    let lastErr: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const { leaseCosts } = await settleBatch(this.ctx, [outcome], this.opts.leases);
+        this.opts.leases?.settled(leaseCosts);
+        return;
+      } catch (err) {
+        lastErr = err;
+        if (!(await this.databaseUp())) throw err;
+        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
       }
     }
+    appendFileSync(join(this.opts.walDir, "dead-letter.jsonl"), JSON.stringify({ error: (lastErr as Error).message, outcome: JSON.parse(encode(outcome)) }) + "\n");
+    if (outcome.hold === "lease") this.opts.leases?.abandoned(outcome.organizationId, priceOutcome(outcome, this.ctx.platform_fee_bps).cost_nanos);
+    this.opts.onError?.(new Error(`settlement of ${outcome.requestId} failed permanently and was set aside in dead-letter.jsonl: ${(lastErr as Error).message}`));
   }
 
   /** Distinguishes a poison outcome (database fine, this row refused) from an outage (retry later). */

@@ -28,9 +28,24 @@ function promptTexts(body: { messages?: unknown; prompt?: unknown }): string[] {
  * first byte) → relay → meter → settle (durable queue).
  */
 export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, obs?: RequestObservation): Promise<void> {
+  // Hang-up handling is attached before the first await: a socket that closes while we wait would
+  // never fire a listener attached later (leaking a concurrency slot, or generating for nobody).
+  const abort = new AbortController();
+  let clientGone = false;
+  let releaseLimit: (() => void) | null = null;
+  const hangUp = () => {
+    releaseLimit?.();
+    if (!res.writableFinished) {
+      clientGone = true;
+      abort.abort();
+    }
+  };
+  res.once("close", hangUp);
+
   const key = await deps.keys.resolve(req.headers.authorization);
-  const release = deps.limiter.admit(key);
-  res.once("close", release);
+  releaseLimit = deps.limiter.admit(key);
+  if (res.destroyed) hangUp();
+  if (clientGone) return;
   const raw = await readBody(req);
   const body = endpoint === "chat.completions" ? parseJsonBody(raw, chatCompletionRequest) : parseJsonBody(raw, completionRequest);
   const max_tokens = (endpoint === "chat.completions" ? (body as { max_completion_tokens?: number | null }).max_completion_tokens : undefined) ?? body.max_tokens ?? DEFAULT_MAX_TOKENS;
@@ -46,20 +61,10 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   // Streams always ask the engine for usage: metering needs the token counts even when the client does not.
   const upstreamBody = JSON.stringify(body.stream ? { ...forward, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : forward);
 
-  const abort = new AbortController();
-  let clientGone = false;
-  const hangUp = () => {
-    if (!res.writableFinished) {
-      clientGone = true;
-      abort.abort();
-    }
-  };
-  res.on("close", hangUp);
-  // The buyer may have left while we routed and held funds: then nothing is dispatched.
-  if (res.destroyed) hangUp();
-
   const deadline_ms = Date.now() + deps.dispatch_deadline_ms;
   let lastFailure = "";
+  // Once the outcome is in the settlement log, the hold ends with its cost; error paths must not end it again.
+  const metered = { done: false };
   try {
     for (const [i, attempt] of attempts.entries()) {
       const remaining_ms = deadline_ms - Date.now();
@@ -79,11 +84,11 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
         return;
       }
       obs?.routed({ model: attempt.offer.modelId, machine_id: attempt.offer.machineId });
-      await serve(deps, { attempt, requestId, key, bid_nanos_per_second: prefs.max_price_nanos_per_second ?? null, funds, endpoint, stream: body.stream, wantsUsage: body.stream_options?.include_usage === true, upstream: outcome.upstream, dispatch_ms: outcome.dispatch_ms, res, clientGone: () => clientGone, obs });
+      await serve(deps, { attempt, requestId, key, metered, bid_nanos_per_second: prefs.max_price_nanos_per_second ?? null, funds, endpoint, stream: body.stream, wantsUsage: body.stream_options?.include_usage === true, upstream: outcome.upstream, dispatch_ms: outcome.dispatch_ms, res, clientGone: () => clientGone, obs });
       return;
     }
   } catch (err) {
-    await funds.end(0n).catch(() => {});
+    if (!metered.done) await funds.end(0n).catch(() => {});
     throw err;
   }
   await funds.end(0n);
@@ -134,6 +139,7 @@ async function serve(
     attempt: PlannedAttempt;
     requestId: string;
     key: { apiKeyId: string; organizationId: string };
+    metered: { done: boolean };
     bid_nanos_per_second: bigint | null;
     funds: FundsHold;
     endpoint: Endpoint;
@@ -165,10 +171,9 @@ async function serve(
     dispatchedAt,
     hold: s.funds.kind,
   };
-  let settled = false;
   const finish: Finish = (status, errorCode, usage, ttft_ms, compute_ms = elapsed()) => {
-    if (settled) throw new Error(`request ${s.requestId} finished twice`);
-    settled = true;
+    if (s.metered.done) throw new Error(`request ${s.requestId} finished twice`);
+    s.metered.done = true;
     const priced = deps.settlements.enqueue({
       ...base,
       status,
@@ -180,7 +185,7 @@ async function serve(
       completedAt: deps.services.now(),
     });
     // Durable in the log first, then the in-memory hold becomes "cost pending in the lease".
-    void s.funds.end(priced.cost_nanos);
+    s.funds.end(priced.cost_nanos).catch((err) => deps.logger?.warn({ err, request_id: s.requestId }, "releasing a hold failed; it lapses on its own"));
     return priced.cost_nanos;
   };
   const headers = {
