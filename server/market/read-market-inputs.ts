@@ -58,9 +58,9 @@ async function readSupply(q: Queryable, opts: ReadMarketOptions) {
 }
 
 /**
- * Recent slot usage per market: one entry per request, its hold time (compute_ms) at the bid it ran
- * under (its own, else its buyer's standing bid for the model); no bid → "pays spot" (packed as "-"). Requests are recorded when they finish, so
- * in-flight ones count from the next tick.
+ * Recent slot usage per market: total hold time (compute_ms) per bid level, a request's level being the bid
+ * it ran under (its own, else its buyer's standing bid for the model); no bid → "pays spot" (packed as "-").
+ * Requests are recorded when they finish, so in-flight ones count from the next tick.
  */
 async function readDemand(q: Queryable, opts: ReadMarketOptions) {
   const since = new Date(opts.now.getTime() - opts.demand_window_ms).toISOString();
@@ -68,9 +68,14 @@ async function readDemand(q: Queryable, opts: ReadMarketOptions) {
   const only = opts.only ? sql`and r.model_id = ${opts.only.model_id} and r.hardware_class = ${opts.only.hardware_class}` : sql``;
   return rows<{ model_id: string; hardware_class: string; levels: string | null }>(
     q,
-    sql`select r.model_id, r.hardware_class, string_agg(coalesce(coalesce(r.bid_nanos_per_second, b.bid_nanos_per_second)::text, '-') || ' ' || r.compute_ms::text, ',') as levels
-        from ${requests} r left join ${standingBids} b on b.organization_id = r.organization_id and b.model_id = r.model_id
-        where r.completed_at >= ${since}::timestamptz and r.completed_at < ${until}::timestamptz ${only}
+    // Summed per bid level in the database: one row per level reaches the tick, not one per request.
+    sql`select t.model_id, t.hardware_class, string_agg(t.bid || ' ' || t.hold_ms::text, ',') as levels
+        from (
+          select r.model_id, r.hardware_class, coalesce(coalesce(r.bid_nanos_per_second, b.bid_nanos_per_second)::text, '-') as bid, sum(r.compute_ms)::bigint as hold_ms
+            from ${requests} r left join ${standingBids} b on b.organization_id = r.organization_id and b.model_id = r.model_id
+           where r.completed_at >= ${since}::timestamptz and r.completed_at < ${until}::timestamptz ${only}
+           group by 1, 2, 3
+        ) t
         group by 1, 2`,
   );
 }
