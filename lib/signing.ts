@@ -14,6 +14,9 @@ export const SIGNATURE_HEADERS = {
 
 export const MAX_SIGNATURE_SKEW_MS = 30_000;
 
+/** Response header: ms the agent held a request before its response headers (engine time, not network). */
+export const AGENT_TIME_HEADER = "x-spotlane-agent-ms";
+
 function canonical(timestamp_ms: number, nonce: string, method: string, path: string, body: string): string {
   return `${timestamp_ms}\n${nonce}\n${method.toUpperCase()}\n${path}\n${sha256Hex(body)}`;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { NonceCache, verifyRequest } from "../../lib/signing";
+import { AGENT_TIME_HEADER, NonceCache, verifyRequest } from "../../lib/signing";
 import { EngineRequestError, type Engine } from "./engine/types";
 import { agentChatRequest, agentCompletionRequest, responseShapes, toGenerateRequest, type AgentRequestBody } from "./openai-format";
 
@@ -40,6 +40,7 @@ export function createAgentHttp(opts: { engine: Engine; modelId: string; secret:
   let inflight = 0;
 
   const server = createServer(async (req, res) => {
+    const received_ms = performance.now();
     const path = (req.url ?? "/").split("?")[0]!;
     if (req.method === "GET" && path === "/health") {
       const load = opts.engine.load();
@@ -59,7 +60,7 @@ export function createAgentHttp(opts: { engine: Engine; modelId: string; secret:
       if (!parsed.success) return sendError(res, 400, parsed.error.issues[0]?.message ?? "invalid request", "invalid_request");
       inflight++;
       try {
-        await serveGeneration(opts.engine, opts.modelId, { ...parsed.data, kind } as AgentRequestBody, res);
+        await serveGeneration(opts.engine, opts.modelId, { ...parsed.data, kind } as AgentRequestBody, res, received_ms);
       } finally {
         inflight--;
       }
@@ -78,7 +79,11 @@ async function serveGeneration(
   modelId: string,
   body: AgentRequestBody,
   res: ServerResponse,
+  received_ms: number,
 ) {
+  // How long this agent held the request before answering: the marketplace subtracts it from its own
+  // time-to-headers to learn the network round trip alone (streams wait for the first token, JSON for all).
+  const agentTime = () => ({ [AGENT_TIME_HEADER]: String(Math.round(performance.now() - received_ms)) });
   const kind = body.kind;
   const abort = new AbortController();
   res.on("close", () => {
@@ -93,7 +98,7 @@ async function serveGeneration(
       if (ev.type === "delta") text += ev.text;
       else {
         const out = JSON.stringify(shapes.full(text, ev.finish_reason, ev.usage));
-        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out), ...agentTime() });
         res.end(out);
       }
     }
@@ -104,7 +109,7 @@ async function serveGeneration(
   // long, …) is a 400 the buyer can act on, not a 200 followed by an error event.
   const it = events[Symbol.asyncIterator]();
   const first = await it.next();
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", ...agentTime() });
   const send = (v: unknown) => res.write(`data: ${JSON.stringify(v)}\n\n`);
   if (kind === "chat") send(shapes.chunk({ role: "assistant", content: "" }, null));
   try {

@@ -7,6 +7,7 @@ export type DispatchTarget = { endpointUrl: string; machineSecret: string };
 export type UpstreamResponse = {
   status: number;
   ok: boolean;
+  headers: Record<string, string | string[] | undefined>;
   body: AsyncIterable<Uint8Array> & { cancel(): Promise<void> };
   text(): Promise<string>;
   json(): Promise<unknown>;
@@ -39,6 +40,7 @@ export async function dispatchToAgent(
   return {
     status: res.statusCode,
     ok: res.statusCode >= 200 && res.statusCode < 300,
+    headers: res.headers,
     body: Object.assign(body as AsyncIterable<Uint8Array>, { cancel: async () => void body.destroy() }),
     text: () => body.text(),
     json: () => body.json(),

@@ -128,7 +128,10 @@ describe.each(DB_KINDS)("gateway end to end on %s", (kind) => {
     const stale = signRequest(m!.secret, { timestamp_ms: Date.now() - 120_000, nonce: "n2", method: "POST", path: "/v1/chat/completions", body });
     expect((await post(stale)).status).toBe(401);
     const good = signRequest(m!.secret, { timestamp_ms: Date.now(), nonce: "n3", method: "POST", path: "/v1/chat/completions", body });
-    expect((await post(good)).status).toBe(200);
+    const served = await post(good);
+    expect(served.status).toBe(200);
+    // The agent says how long it held the request, so the gateway can tell network time from engine time.
+    expect(Number(served.headers.get("x-spotlane-agent-ms"))).toBeGreaterThanOrEqual(0);
     expect((await post(good)).status).toBe(401);
   });
 });

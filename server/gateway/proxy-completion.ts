@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { newId } from "../../lib/ids";
+import { AGENT_TIME_HEADER } from "../../lib/signing";
 import type { RequestOutcome } from "../billing/request-outcome";
 import { ServiceError } from "../errors";
 import { DEFAULT_MAX_TOKENS, estimatePromptTokens, holdAmountNanos, planAttempts, type PlannedAttempt } from "./admit";
@@ -96,6 +97,16 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   throw new ServiceError("no_provider_available", `No provider for '${body.model}' answered (${attempts.length} tried; last: ${lastFailure}). You were not charged. Retry shortly.`);
 }
 
+/**
+ * The network round trip of one dispatch: time to response headers minus the time the agent says it
+ * held the request (its engine work). Without that header there is no clean sample.
+ */
+export function rttSample(headers_ms: number, agent_ms_header: string | string[] | undefined): number | null {
+  const agent_ms = typeof agent_ms_header === "string" ? Number(agent_ms_header) : NaN;
+  if (!Number.isFinite(agent_ms) || agent_ms < 0) return null;
+  return Math.max(0, headers_ms - agent_ms);
+}
+
 type AttemptOutcome =
   | { kind: "ok"; upstream: UpstreamResponse; dispatch_ms: number }
   | { kind: "failed"; reason: ProviderErrorReason; message: string }
@@ -114,8 +125,11 @@ async function tryAttempt(
     const upstream = await dispatchToAgent(offer, { path: UPSTREAM_PATH[a.endpoint], body: a.upstreamBody, nonce: a.requestId, signal: a.signal, headers_timeout_ms: a.timeout_ms });
     const headers_ms = performance.now() - dispatch_ms;
     if (upstream.ok) {
-      const prev = deps.rtt_ms.get(offer.machineId);
-      deps.rtt_ms.set(offer.machineId, prev === undefined ? headers_ms : prev + RTT_EWMA_WEIGHT * (headers_ms - prev));
+      const sample = rttSample(headers_ms, upstream.headers[AGENT_TIME_HEADER]);
+      if (sample !== null) {
+        const prev = deps.rtt_ms.get(offer.machineId);
+        deps.rtt_ms.set(offer.machineId, prev === undefined ? sample : prev + RTT_EWMA_WEIGHT * (sample - prev));
+      }
       keep = true;
       return { kind: "ok", upstream, dispatch_ms };
     }
