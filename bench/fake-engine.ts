@@ -12,12 +12,12 @@
  * A request whose prompt contains `[hold_ms=N]` spreads its deltas over N ms instead (holding a
  * stream open, to test many concurrent streams).
  */
-import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type { Engine, EngineEvent, GenerateRequest } from "../agent/src/engine/types";
-import { agentChatRequest, agentCompletionRequest, responseShapes, toGenerateRequest, type AgentRequestBody } from "../agent/src/openai-format";
+import { agentChatRequest, agentCompletionRequest, type AgentRequestBody } from "../agent/src/openai-format";
+import { readBody, sendError, serveGeneration } from "../agent/src/serve-http";
 
 export const FAKE_MODEL_ID = "bench-fake-llama:f16";
 
@@ -73,60 +73,20 @@ export function createFakeEngine(opts: FakeEngineOptions): Engine {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function sendError(res: ServerResponse, status: number, message: string) {
-  const out = JSON.stringify({ error: { message, type: status >= 500 ? "server_error" : "invalid_request_error", param: null, code: null } });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
-  res.end(out);
-}
-
 /** The engine as a plain OpenAI-compatible server (no signatures): what "calling the engine directly" means. */
 export async function serveUnsigned(engine: Engine, modelId: string, port = 0): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     const kind = path === "/v1/chat/completions" ? "chat" : path === "/v1/completions" ? "completion" : null;
-    if (req.method !== "POST" || !kind) return sendError(res, 404, `Unknown endpoint ${req.method} ${path}`);
+    if (req.method !== "POST" || !kind) return sendError(res, 404, `Unknown endpoint ${req.method} ${path}`, "not_found");
     try {
       const parsed = (kind === "chat" ? agentChatRequest : agentCompletionRequest).safeParse(JSON.parse(await readBody(req)));
-      if (!parsed.success) return sendError(res, 400, parsed.error.issues[0]?.message ?? "invalid request");
-      const body = { ...parsed.data, kind } as AgentRequestBody;
-      const abort = new AbortController();
-      res.on("close", () => {
-        if (!res.writableFinished) abort.abort(new Error("client disconnected"));
-      });
-      const shapes = responseShapes(kind, modelId, `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`, Math.floor(Date.now() / 1000));
-      const events = engine.generate(toGenerateRequest(body), abort.signal);
-      if (!body.stream) {
-        let text = "";
-        for await (const ev of events) {
-          if (ev.type === "delta") text += ev.text;
-          else {
-            const out = JSON.stringify(shapes.full(text, ev.finish_reason, ev.usage));
-            res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
-            res.end(out);
-          }
-        }
-        return;
-      }
-      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
-      const send = (v: unknown) => res.write(`data: ${JSON.stringify(v)}\n\n`);
-      if (kind === "chat") send(shapes.chunk({ role: "assistant", content: "" }, null));
-      for await (const ev of events) {
-        if (ev.type === "delta") send(shapes.chunk({ content: ev.text }, null));
-        else {
-          send(shapes.chunk({}, ev.finish_reason));
-          if (body.stream_options?.include_usage) send(shapes.usageChunk(ev.usage));
-        }
-      }
-      res.end("data: [DONE]\n\n");
+      if (!parsed.success) return sendError(res, 400, parsed.error.issues[0]?.message ?? "invalid request", "invalid_request");
+      // The agent's own response path (same shapes, same streaming), minus the signature check.
+      await serveGeneration(engine, modelId, { ...parsed.data, kind } as AgentRequestBody, res, performance.now());
     } catch (err) {
       if (res.headersSent) return void res.end();
-      sendError(res, 500, (err as Error).message);
+      sendError(res, 500, (err as Error).message, "engine_error");
     }
   });
   server.keepAliveTimeout = 65_000;

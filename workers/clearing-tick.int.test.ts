@@ -6,6 +6,7 @@ import { markets, marketTicks, standingBids } from "../db/schema";
 import { acquireLease, currentLeaseHolder, releaseLease, renewLease } from "../server/leader-lease";
 import type { GatewayDeps } from "../server/gateway/deps";
 import { listModels } from "../server/gateway/list-models";
+import { OfferBook } from "../server/gateway/offer-book";
 import { pruneTicks } from "../server/market/record-clearing";
 import { DEFAULT_TICK_CONFIG, runClearingTick } from "../server/market/run-clearing-tick";
 import { SpotPriceCache } from "../server/market/spot-price-cache";
@@ -88,12 +89,13 @@ describe.each(DB_KINDS)("clearing tick on %s", (kind) => {
     await cache.start();
     expect(cache.get(MODEL, H100)).toBe(spots[4]);
     expect(cache.get(MODEL, "amd-mi300x")).toBeNull();
-    await cache.stop();
 
     // /v1/models shows the clearing spot instead of the lowest ask.
     let body = "";
     const res = { writeHead: () => res, end: (chunk: string) => void (body = chunk) } as unknown as ServerResponse;
-    await listModels({ services: { db: db(), now: () => at } } as unknown as GatewayDeps, res);
+    const deps = { services: { db: db(), now: () => at }, offerBook: new OfferBook(db(), () => Date.now()), spotPrice: (m: string, h: string) => cache.get(m, h) };
+    await listModels(deps as unknown as GatewayDeps, res);
+    await cache.stop();
     const listed = JSON.parse(body) as { data: { id: string; spotlane: { markets: { hardware_class: string; spot_price_nanos_per_second: string }[] } }[] };
     const model = listed.data.find((m) => m.id === MODEL)!;
     expect(model.spotlane.markets.find((m) => m.hardware_class === H100)!.spot_price_nanos_per_second).toBe(String(spots[4]));

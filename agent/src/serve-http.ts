@@ -12,13 +12,13 @@ export type AgentHttp = {
   startDraining(): void;
 };
 
-function sendError(res: ServerResponse, status: number, message: string, code: string) {
+export function sendError(res: ServerResponse, status: number, message: string, code: string) {
   const out = JSON.stringify({ error: { message, type: status >= 500 ? "server_error" : "invalid_request_error", param: null, code } });
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
   res.end(out);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -74,7 +74,7 @@ export function createAgentHttp(opts: { engine: Engine; modelId: string; secret:
   return { server, inflight: () => inflight, startDraining: () => void (draining = true) };
 }
 
-async function serveGeneration(
+export async function serveGeneration(
   engine: Engine,
   modelId: string,
   body: AgentRequestBody,

@@ -1,8 +1,5 @@
 import type { ServerResponse } from "node:http";
 import { offerGateReasons } from "../providers/liveness";
-import { listOfferedModels } from "../providers/list-routable-offers";
-import { marketKey } from "../market/market-key";
-import { getSpotPrices } from "../market/spot-prices";
 import type { GatewayDeps } from "./deps";
 import { ServiceError } from "../errors";
 
@@ -14,7 +11,8 @@ type Market = { hardware_class: string; spot_price_nanos_per_second: string; liv
  */
 export async function listModels(deps: GatewayDeps, res: ServerResponse, onlyId?: string): Promise<void> {
   const now = deps.services.now();
-  const [rows, cleared] = await Promise.all([listOfferedModels(deps.services.db), getSpotPrices(deps.services.db, now)]);
+  // From the gateway's in-memory offer book and spot cache: listing models reads no database either.
+  const rows = (await deps.offerBook.all()).filter((r) => r.machineStatus !== "offline" && r.offerStatus === "live");
   const models = new Map<string, { created: number; markets: Map<string, Market & { spot: bigint | null }> }>();
   for (const r of rows) {
     const model = models.get(r.modelId) ?? { created: Math.floor(r.createdAt.getTime() / 1000), markets: new Map() };
@@ -38,7 +36,7 @@ export async function listModels(deps: GatewayDeps, res: ServerResponse, onlyId?
       spotlane: {
         markets: [...m.markets.values()].map(({ spot, ...market }) => {
           // Only markets with live supply have a price; the tick's spot then replaces the lowest ask.
-          const price = spot === null ? null : (cleared.get(marketKey(id, market.hardware_class)) ?? spot);
+          const price = spot === null ? null : (deps.spotPrice(id, market.hardware_class) ?? spot);
           return { ...market, spot_price_nanos_per_second: price === null ? null : String(price) };
         }),
       },

@@ -46,6 +46,12 @@ export class OfferBook {
     return out;
   }
 
+  /** Every offer (for /v1/models), from a snapshot no older than the refresh period. */
+  async all(): Promise<RoutableOffer[]> {
+    if (this.now_ms() - this.loaded_ms > this.refresh_ms) await this.reload();
+    return [...this.byModel.values()].flat();
+  }
+
   /** Forget the snapshot: the next lookup reloads (tests; and after this process changes offers). */
   invalidate(): void {
     this.loaded_ms = -Infinity;

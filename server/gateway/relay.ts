@@ -20,6 +20,10 @@ export type RelayContext = {
   obs?: RequestObservation;
 };
 
+/**
+ * `cost_nanos` (exact, a decimal string) is the figure of record; `cost` repeats it in USD as a JSON number
+ * because that is what OpenAI-style clients and dashboards read (exact for any single request's size).
+ */
 function withCost(usage: Usage, cost_nanos: bigint, compute_ms: number) {
   return { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens, cost: Number(nanosToUsdString(cost_nanos)), cost_nanos: String(cost_nanos), compute_ms };
 }

@@ -181,10 +181,3 @@ export function buyerPrice(spot_nanos_per_second: bigint | null, bid_nanos_per_s
   if (spot_nanos_per_second === null) return null;
   return bid_nanos_per_second === null || spot_nanos_per_second <= bid_nanos_per_second ? spot_nanos_per_second : null;
 }
-
-/** Clears many markets with the same settings (one tick). */
-export function clearMarkets<K>(markets: ReadonlyMap<K, MarketInput>, settings: ClearingSettings): Map<K, ClearingResult> {
-  const out = new Map<K, ClearingResult>();
-  for (const [key, input] of markets) out.set(key, clearMarket(input, settings));
-  return out;
-}

@@ -43,20 +43,7 @@ export async function removeStandingBid(ctx: ServiceContext, input: { organizati
   return { removed: rows.length > 0 };
 }
 
-/**
- * The organization's standing bid for a model, or null. For admission: the effective bid of a request is
- * the lower of this and the request's own `spotlane.max_price_per_second`.
- */
-export async function getStandingBidNanos(q: Queryable, organizationId: string, modelId: string): Promise<bigint | null> {
-  const [row] = await q
-    .select({ bid: standingBids.bidNanosPerSecond })
-    .from(standingBids)
-    .where(and(eq(standingBids.organizationId, organizationId), eq(standingBids.modelId, modelId)))
-    .limit(1);
-  return row?.bid ?? null;
-}
-
-/** The bid a request runs under: the lower of its own and its organization's standing bid; null = none. */
+/** The bid a request runs under: the lower of its own and its organization's standing bid (a cap); null = none. */
 export function effectiveBidNanos(request_bid: bigint | null | undefined, standing_bid: bigint | null | undefined): bigint | null {
   const bids = [request_bid, standing_bid].filter((b): b is bigint => b !== null && b !== undefined);
   if (bids.length === 0) return null;

@@ -1,4 +1,4 @@
-import { and, eq, ne } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Queryable } from "../../db/client";
 import { machines, offers } from "../../db/schema";
 
@@ -29,6 +29,7 @@ export type RoutableOffer = {
   verified_ttft_ms: number | null;
   /** 0..1 (verification/reliability.ts); null before the first canary. */
   reliability_score: number | null;
+  createdAt: Date;
 };
 
 /** Every offer with its machine; routing applies the gates (offline machines included so it can name why). */
@@ -57,16 +58,8 @@ export async function listAllOffers(q: Queryable): Promise<RoutableOffer[]> {
       verified_prefill_tokens_per_second: offers.verifiedPrefillTokensPerSecond,
       verified_ttft_ms: offers.verifiedTtftMs,
       reliability_score: offers.reliabilityScore,
+      createdAt: offers.createdAt,
     })
     .from(offers)
     .innerJoin(machines, eq(offers.machineId, machines.id));
-}
-
-/** Models with at least one offer on a machine that is not offline, for /v1/models. */
-export async function listOfferedModels(q: Queryable) {
-  return q
-    .select({ modelId: offers.modelId, hardwareClass: offers.hardwareClass, ask_nanos_per_second: offers.askNanosPerSecond, slots: offers.slots, activeSlots: offers.activeSlots, lastHeartbeatAt: machines.lastHeartbeatAt, machineStatus: machines.status, offerStatus: offers.status, createdAt: offers.createdAt, verificationStatus: offers.verificationStatus, suspendedReason: offers.suspendedReason })
-    .from(offers)
-    .innerJoin(machines, eq(offers.machineId, machines.id))
-    .where(and(ne(machines.status, "offline"), eq(offers.status, "live")));
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { desc, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Queryable } from "../../../db/client";
 import { canaryRuns } from "../../../db/schema";
 
@@ -13,6 +13,18 @@ export type CanarySummary = {
   prompt_id: string;
 };
 
+/** What the dashboard and `spotlane-agent status` show of one canary. */
+const CANARY_SUMMARY_COLUMNS = {
+  at: canaryRuns.at,
+  ok: canaryRuns.ok,
+  error: canaryRuns.error,
+  ttft_ms: canaryRuns.ttftMs,
+  decode_tokens_per_second: canaryRuns.decodeTokensPerSecond,
+  prefill_tokens_per_second: canaryRuns.prefillTokensPerSecond,
+  identity_match: canaryRuns.identityMatch,
+  prompt_id: canaryRuns.promptId,
+};
+
 /** The latest `perOffer` canaries of each offer, newest first. */
 export async function recentCanaries(q: Queryable, offerIds: string[], perOffer: number): Promise<Map<string, CanarySummary[]>> {
   const byOffer = new Map<string, CanarySummary[]>(offerIds.map((id) => [id, []]));
@@ -20,14 +32,7 @@ export async function recentCanaries(q: Queryable, offerIds: string[], perOffer:
   const ranked = q
     .select({
       offerId: canaryRuns.offerId,
-      at: canaryRuns.at,
-      ok: canaryRuns.ok,
-      error: canaryRuns.error,
-      ttft_ms: canaryRuns.ttftMs,
-      decode_tokens_per_second: canaryRuns.decodeTokensPerSecond,
-      prefill_tokens_per_second: canaryRuns.prefillTokensPerSecond,
-      identity_match: canaryRuns.identityMatch,
-      prompt_id: canaryRuns.promptId,
+      ...CANARY_SUMMARY_COLUMNS,
       rn: sql<number>`row_number() over (partition by ${canaryRuns.offerId} order by ${canaryRuns.at} desc)`.as("rn"),
     })
     .from(canaryRuns)
@@ -41,18 +46,9 @@ export async function recentCanaries(q: Queryable, offerIds: string[], perOffer:
 /** One offer's canaries, newest first (history for charts). */
 export async function canaryHistory(q: Queryable, offerId: string, limit: number): Promise<CanarySummary[]> {
   return q
-    .select({
-      at: canaryRuns.at,
-      ok: canaryRuns.ok,
-      error: canaryRuns.error,
-      ttft_ms: canaryRuns.ttftMs,
-      decode_tokens_per_second: canaryRuns.decodeTokensPerSecond,
-      prefill_tokens_per_second: canaryRuns.prefillTokensPerSecond,
-      identity_match: canaryRuns.identityMatch,
-      prompt_id: canaryRuns.promptId,
-    })
+    .select(CANARY_SUMMARY_COLUMNS)
     .from(canaryRuns)
-    .where(and(eq(canaryRuns.offerId, offerId)))
+    .where(eq(canaryRuns.offerId, offerId))
     .orderBy(desc(canaryRuns.at))
     .limit(limit);
 }
