@@ -57,6 +57,7 @@ export function createFakeEngine(opts: FakeEngineOptions): Engine {
       const hold_ms = Number(HOLD.exec(prompt)?.[1] ?? 0);
       return (async function* () {
         active++;
+        const started_ms = performance.now();
         try {
           for (let i = 0; i < n; i++) {
             // The first delta is immediate; a held stream spreads the rest over hold_ms.
@@ -64,7 +65,7 @@ export function createFakeEngine(opts: FakeEngineOptions): Engine {
             signal.throwIfAborted();
             yield { type: "delta", text } as const;
           }
-          yield { type: "done", finish_reason: "length", usage: { prompt_tokens: Math.ceil(prompt.length / 4), completion_tokens: n } } as const;
+          yield { type: "done", finish_reason: "length", usage: { prompt_tokens: Math.ceil(prompt.length / 4), completion_tokens: n }, served_ms: Math.round(performance.now() - started_ms) } as const;
         } finally {
           active--;
         }

@@ -6,6 +6,19 @@ export const NANOS_PER_USD = 1_000_000_000n;
 export const NANOS_PER_CENT = 10_000_000n;
 export const BPS_DENOMINATOR = 10_000n;
 
+/**
+ * The one range every price takes (asks, bids, spot): 1 nano to $1,000 per slot-second. Far above any real
+ * price (it catches nanos typed as USD), and small enough that price × the longest billable hold stays far
+ * inside PostgreSQL's signed 64-bit columns.
+ */
+export const MAX_PRICE_NANOS_PER_SECOND = 1_000n * 1_000_000_000n;
+/** The most any single amount a person types may be (spend limits, top-ups): $1,000,000,000, inside int8. */
+export const MAX_AMOUNT_NANOS = 1_000_000_000n * 1_000_000_000n;
+
+export function priceInRange(nanos_per_second: bigint): boolean {
+  return nanos_per_second >= 0n && nanos_per_second <= MAX_PRICE_NANOS_PER_SECOND;
+}
+
 /** Integer division rounding half away from zero (half-up for the non-negative values money uses). */
 export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
   if (denominator <= 0n) throw new RangeError("denominator must be positive");

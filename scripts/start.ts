@@ -4,6 +4,7 @@
  * the demo buyer and provider, starts a real agent process running llama.cpp, and prints how to call it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { makeTinyModel, TINY_MODEL_ID } from "../test/tiny-model";
 import { readEnv } from "../server/env";
@@ -15,6 +16,15 @@ import { seedReferenceFingerprints } from "./seed-reference-fingerprints";
 const DEMO_ASK_USD_PER_SECOND = "0.00005";
 const root = resolve(import.meta.dirname, "..");
 const log = (m: string) => console.log(`[spotlane] ${m}`);
+
+/** A loopback port free right now: the demo agent listens on it, and the marketplace allows exactly that endpoint. */
+async function freeLoopbackPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((ok, fail) => probe.once("error", fail).listen(0, "127.0.0.1", () => ok()));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((r) => probe.close(r));
+  return port;
+}
 
 async function waitForModel(baseUrl: string, apiKey: string, modelId: string, timeout_ms: number): Promise<boolean> {
   const deadline = Date.now() + timeout_ms;
@@ -56,6 +66,8 @@ ${line}
 
 async function main() {
   const env = readEnv();
+  // The embedded demo's one person runs the whole deployment: they see the Operations page too.
+  if (env.SPOTLANE_DEMO && env.OPERATOR_EMAILS.length === 0) env.OPERATOR_EMAILS = [DEMO_BUYER.email];
   const dataDir = resolve(root, env.DATA_DIR);
   ensureNextBuild(root, log);
   const server = await startServer({ env, dir: root });
@@ -68,9 +80,12 @@ async function main() {
     // The demo model's expected outputs, from our own copy of it: an agent serving other weights under
     // its id is caught by canaries and suspended (rather than defining the model by trust on first use).
     if (await seedReferenceFingerprints(server.runtime.database.db, { modelPath: model.path, modelId: model.modelId })) log(`seeded reference fingerprints for ${model.modelId}`);
+    // Loopback is refused for providers (server/http/endpoint-policy.ts); only the demo agent's own host:port is let through.
+    const agentPort = await freeLoopbackPort();
+    server.runtime.services.endpoint_policy?.allowEndpoint("127.0.0.1", agentPort);
     agent = spawn(
       process.execPath,
-      ["--import", "tsx", join(root, "agent", "src", "cli.ts"), "--server", server.url, "--token", creds.agentToken!, "--model", model.path, "--model-id", model.modelId, "--ask", DEMO_ASK_USD_PER_SECOND, "--slots", "2", "--name", "demo-provider"],
+      ["--import", "tsx", join(root, "agent", "src", "cli.ts"), "--server", server.url, "--token", creds.agentToken!, "--model", model.path, "--model-id", model.modelId, "--ask", DEMO_ASK_USD_PER_SECOND, "--slots", "2", "--name", "demo-provider", "--host", "127.0.0.1", "--port", String(agentPort)],
       { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
     );
     agent.on("exit", (code, signal) => {

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { EndpointPolicy } from "./http/endpoint-policy";
 
 /** What every service function receives: the database, the clock and platform settings. */
 export type ServiceContext = {
@@ -13,4 +14,6 @@ export type ServiceContext = {
    * with one trusted provider; a public marketplace never sets it. Absent = verification on.
    */
   trust_offer_claims?: boolean;
+  /** Which provider endpoints may be registered and called (PROVIDER_ALLOWED_NETWORKS). Absent = public addresses only. */
+  endpoint_policy?: EndpointPolicy;
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAllowList } from "./http/endpoint-policy";
 
 /** The only module that reads process.env (DESIGN §7). Everything else receives `Env`. */
 const envSchema = z.object({
@@ -29,7 +30,30 @@ const envSchema = z.object({
   CANARY_BURST_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
   /** How often the verification worker looks for offers that are due a canary. */
   CANARY_TICK_MS: z.coerce.number().int().positive().default(1000),
+  /** Reverse proxies in front of this server that append to X-Forwarded-For; 0 = use the socket's address (server/http/client-ip.ts). */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`; unset, only loopback clients may scrape. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** At most this many new organizations per hour (all IPs together) get the local test credit. */
+  TEST_CREDIT_GRANTS_PER_HOUR: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"),
+  /** Non-public provider endpoints the marketplace may call: comma-separated CIDRs, IPs, IP:port or host[:port] (server/http/endpoint-policy.ts). Unset → public addresses only. */
+  PROVIDER_ALLOWED_NETWORKS: z
+    .string()
+    .default("")
+    .superRefine((v, ctx) => {
+      try {
+        parseAllowList(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    })
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+  /** Comma-separated emails of the platform's operators: they see the Operations page (dead letters, replay). */
+  OPERATOR_EMAILS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)),
 });
 
 export type Env = z.infer<typeof envSchema>;

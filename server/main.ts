@@ -20,10 +20,16 @@ import { setRuntime, type Runtime } from "./runtime";
 import { startWorkers } from "../workers";
 import { SettlementQueue } from "./billing/settlement-queue";
 import { CreditLeases } from "./billing/credit-leases";
+import { countOpenDeadLetters } from "./billing/dead-letters";
 import { KeyRateLimiter } from "./gateway/rate-limiter";
 import { OfferBook } from "./gateway/offer-book";
 import { SpotPriceCache } from "./market/spot-price-cache";
 import { StandingBidCache } from "./market/standing-bid-cache";
+import { limitRequestBody, webBodyLimitFor } from "./http/body-limit";
+import { CLIENT_IP_HEADER, resolveClientIp } from "./http/client-ip";
+import { metricsAccess } from "./http/metrics-access";
+import { dashboardSecurityHeaders } from "./http/security-headers";
+import { EndpointPolicy } from "./http/endpoint-policy";
 
 export type RunningServer = { url: string; port: number; runtime: Runtime; close(drain_ms?: number): Promise<void> };
 
@@ -38,6 +44,11 @@ export type StartOptions = {
   database?: Database;
   /** Run the background workers (clearing tick, verification, …) in this process. Default true. */
   workers?: boolean;
+  /**
+   * Stands in for Next's request handler (tests of the HTTP layer in front of it: body caps, headers,
+   * client address), so they need no `next build`. When given, Next is not started.
+   */
+  webHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 };
 
 function authSecret(env: Env, dataDir: string): string {
@@ -75,8 +86,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     platform_fee_bps: env.PLATFORM_FEE_BPS,
     test_credit_nanos: usdToNanos(env.TEST_CREDIT_USD),
     trust_offer_claims: !env.VERIFICATION_ENABLED,
+    endpoint_policy: new EndpointPolicy({ allowed: env.PROVIDER_ALLOWED_NETWORKS }),
   };
-  const auth = createAuth({ db: database.db, secret: authSecret(env, dataDir), baseUrl, testCreditNanos: services.test_credit_nanos });
+  const auth = createAuth({
+    db: database.db,
+    secret: authSecret(env, dataDir),
+    baseUrl,
+    testCreditNanos: services.test_credit_nanos,
+    mode: opts.dev ? "development" : env.NODE_ENV,
+    // No PUBLIC_URL: the embedded default on this host, reached as localhost or 127.0.0.1 on this port.
+    localOrigins: env.PUBLIC_URL ? [] : [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`],
+    testCreditGrantsPerHour: env.TEST_CREDIT_GRANTS_PER_HOUR,
+  });
   const runtime: Runtime = { env, baseUrl, database, auth, services, logger, metrics };
   setRuntime(runtime);
 
@@ -85,6 +106,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const settlements = new SettlementQueue(services, {
     leases,
     walDir: join(dataDir, "settlement-wal", env.INSTANCE_ID),
+    instanceId: env.INSTANCE_ID,
     flush_interval_ms: env.SETTLEMENT_FLUSH_INTERVAL_MS,
     onError: (err) => logger.error({ err }, "settlement flush failed; will retry"),
     onFlushed: (batch) => metrics.settlementFlushed(batch),
@@ -94,6 +116,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   settlements.start();
   leases.start();
   metrics.observeSettlementQueueDepth(() => settlements.depth);
+  metrics.observeDeadLetters(() => countOpenDeadLetters(services));
   runtime.settlements = settlements;
 
   const offerBook = new OfferBook(database.db, () => Date.now());
@@ -123,13 +146,29 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const stopWorkers = opts.workers === false ? async () => {} : await startWorkers(runtime);
 
-  let web: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
-  if (opts.web !== false) {
+  let web: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = opts.webHandler ?? null;
+  if (!web && opts.web !== false) {
     const { default: next } = await import("next");
     const app = next({ dev: opts.dev ?? false, dir, hostname: env.HOST, port });
     await app.prepare();
     web = app.getRequestHandler();
   }
+
+  const securityHeaders = dashboardSecurityHeaders({ dev: opts.dev ?? false, https: baseUrl.startsWith("https:") });
+  /** Everything Next serves: the client address it may trust, security headers, and a cap on bodies it would read whole. */
+  const serveWeb = (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, req: IncomingMessage, res: ServerResponse, clientIp: string | null) => {
+    if (clientIp) req.headers[CLIENT_IP_HEADER] = clientIp;
+    else delete req.headers[CLIENT_IP_HEADER];
+    for (const [name, value] of securityHeaders) res.setHeader(name, value);
+    if (!limitRequestBody(req, res, webBodyLimitFor(req.url ?? "/"))) return;
+    void handler(req, res);
+  };
+  const serveMetrics = (req: IncomingMessage, res: ServerResponse, clientIp: string | null) => {
+    const access = metricsAccess(req.headers.authorization, { token: env.METRICS_TOKEN, client_ip: clientIp });
+    if (access === "ok") return void sendMetrics(metrics, res).catch((err) => sendOpenAIError(res, err));
+    const message = access === "forbidden" ? "Metrics are served to this host only; set METRICS_TOKEN to scrape them remotely." : "Send 'Authorization: Bearer <METRICS_TOKEN>'.";
+    sendOpenAIError(res, new ServiceError(access === "forbidden" ? "forbidden" : "unauthenticated", message));
+  };
 
   // Buyer requests in progress: shutdown lets them finish (up to a deadline) instead of cutting them off.
   let gatewayInflight = 0;
@@ -140,10 +179,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       res.once("close", () => gatewayInflight--);
       return void gateway(req, res);
     }
+    // /v1 and /agent/v1 read bodies with their own caps (server/gateway/read-body.ts callers).
     if (url.startsWith(AGENT_API_PREFIX + "/")) return void agentApi(req, res);
-    if (url === "/metrics" && req.method === "GET") return void sendMetrics(metrics, res).catch((err) => sendOpenAIError(res, err));
+    const clientIp = resolveClientIp(req, env.TRUSTED_PROXY_HOPS);
+    if (url === "/metrics" && req.method === "GET") return serveMetrics(req, res, clientIp);
     if (url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", database: database.kind }));
-    if (web) return void web(req, res);
+    if (web) return serveWeb(web, req, res, clientIp);
     sendOpenAIError(res, new ServiceError("not_found", `Not found: ${url}`));
   };
 

@@ -67,6 +67,9 @@ export type StartAgentOptions = {
  */
 export const TEST_VERIFICATION_ENV = { CANARY_TICK_MS: "50", CANARY_BURST_INTERVAL_MS: "150", CANARY_INTERVAL_S: "60" } as const;
 
+/** Loopback, where every test agent listens; `env: { PROVIDER_ALLOWED_NETWORKS: "" }` restores the public-only default. */
+export const TEST_ALLOWED_NETWORKS = "127.0.0.0/8,::1/128";
+
 export const tinyModelPath = () => join(tmpdir(), "spotlane-test-models", "spotlane-tiny.gguf");
 
 /** The marketplace on a fresh database, without the dashboard (gateway + agent API only). */
@@ -90,6 +93,8 @@ export async function startTestMarketplace(
     LOG_LEVEL: "silent",
     ...TEST_VERIFICATION_ENV,
     VERIFICATION_ENABLED: opts.verification === "trust" ? "false" : "true",
+    // Test agents listen on loopback, which a real marketplace refuses (server/http/endpoint-policy.ts).
+    PROVIDER_ALLOWED_NETWORKS: TEST_ALLOWED_NETWORKS,
     ...opts.env,
   });
   const server = await startServer({ env, web: false, database });

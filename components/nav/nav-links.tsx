@@ -11,11 +11,13 @@ const LINKS = [
   { href: "/market", label: "Market" },
 ] as const;
 
-export function NavLinks() {
+const OPERATOR_LINKS = [{ href: "/operations", label: "Operations" }] as const;
+
+export function NavLinks({ operator = false }: { operator?: boolean }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="flex flex-wrap gap-1">
-      {LINKS.map((link) => {
+      {[...LINKS, ...(operator ? OPERATOR_LINKS : [])].map((link) => {
         const active = pathname === link.href;
         return (
           <Link

@@ -3,7 +3,7 @@ import { NavLinks } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
 
 /** Signed-in header: brand, sections, whose organization this is, sign-out. */
-export function TopNav({ organizationName, userEmail }: { organizationName: string | null; userEmail: string }) {
+export function TopNav({ organizationName, userEmail, operator = false }: { organizationName: string | null; userEmail: string; operator?: boolean }) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
@@ -11,7 +11,7 @@ export function TopNav({ organizationName, userEmail }: { organizationName: stri
           <Link href="/dashboard" className="text-lg font-semibold tracking-tight text-slate-900">
             Spotlane
           </Link>
-          <NavLinks />
+          <NavLinks operator={operator} />
         </div>
         <div className="flex items-center gap-3 text-sm">
           <div className="text-right">

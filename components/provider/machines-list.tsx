@@ -87,7 +87,7 @@ function MachineCard({ machine, now }: { machine: ProviderMachine; now: Date }) 
                   </Td>
                   <Td numeric>{formatScore(o.reliability_score)}</Td>
                   <Td>
-                    <GateReasons reasons={o.gate_reasons} />
+                    <GateReasons reasons={o.gate_reasons} ask_nanos_per_second={o.ask_nanos_per_second} spot_nanos_per_second={o.spot_nanos_per_second} />
                   </Td>
                   <Td>
                     <button

@@ -67,6 +67,8 @@ export const organizations = pgTable("organizations", {
   logo: text("logo"),
   metadata: text("metadata"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  /** Closed (soft-deleted): keys revoked, machines offline, nobody can act for it; its ledger stays. */
+  deletedAt: timestamp("deleted_at", { withTimezone: true }),
 });
 
 /** `role` is a comma-separated subset of buyer, provider, finance, admin. */

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { organizations } from "./auth";
 
 /**
@@ -65,4 +65,27 @@ export const creditLeases = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("credit_leases_org_instance_uq").on(t.organizationId, t.instanceId)],
+);
+
+/**
+ * Settlements the ledger refused (a poison outcome): never "free". The cost stays held against the
+ * buyer's balance until an operator replays it (`npm run settlements:replay`) or it is resolved.
+ */
+export const settlementDeadLetters = pgTable(
+  "settlement_dead_letters",
+  {
+    requestId: text("request_id").primaryKey(),
+    organizationId: text("organization_id").notNull(),
+    instanceId: text("instance_id").notNull(),
+    /** The priced cost, held against the buyer's balance while the letter is open. */
+    amountNanos: bigint("amount_nanos", { mode: "bigint" }).notNull(),
+    /** The RequestOutcome as the write-ahead log holds it (bigints as strings). */
+    outcome: jsonb("outcome").notNull(),
+    error: text("error").notNull(),
+    attempts: integer("attempts").notNull().default(1),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set when a replay settled it; open letters have null. */
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [index("settlement_dead_letters_org_idx").on(t.organizationId)],
 );

@@ -54,7 +54,10 @@ export const offers = pgTable(
     organizationId: text("organization_id").notNull().references(() => organizations.id, { onDelete: "cascade" }),
     modelId: text("model_id").notNull(),
     hardwareClass: text("hardware_class").notNull(),
+    /** Slots routing uses: what heartbeats report, never above `registered_slots`. */
     slots: integer("slots").notNull(),
+    /** Slots claimed at the last registration (what canaries measure at full concurrency); heartbeats cannot exceed it. */
+    registeredSlots: integer("registered_slots").notNull().default(1),
     activeSlots: integer("active_slots").notNull().default(0),
     askNanosPerSecond: bigint("ask_nanos_per_second", { mode: "bigint" }).notNull(),
     engine: text("engine").notNull(),

@@ -22,7 +22,14 @@ export const requests = pgTable(
     priceNanosPerSecond: bigint("price_nanos_per_second", { mode: "bigint" }).notNull(),
     /** The most the buyer would pay per second for this request (its own, the key's or the standing bid); null = pays spot. */
     bidNanosPerSecond: bigint("bid_nanos_per_second", { mode: "bigint" }),
+    /** Dispatch → last byte as the gateway measured it. */
     computeMs: integer("compute_ms").notNull(),
+    /** Slot time the agent says it served (its engine slot held); null when it did not say. */
+    servedMs: integer("served_ms"),
+    /** The most this request may bill: its time at the offer's verified rates plus the tolerance (README, pricing rules). */
+    quoteMs: integer("quote_ms"),
+    /** What was billed: min(compute_ms, served_ms, quote_ms), and never past the hold. cost = price × billed_ms. */
+    billedMs: integer("billed_ms").notNull().default(0),
     ttftMs: integer("ttft_ms"),
     promptTokens: integer("prompt_tokens").notNull(),
     completionTokens: integer("completion_tokens").notNull(),

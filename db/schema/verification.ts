@@ -57,6 +57,10 @@ export const canaryRuns = pgTable(
     prefillTokensPerSecond: doublePrecision("prefill_tokens_per_second"),
     promptTokens: integer("prompt_tokens"),
     completionTokens: integer("completion_tokens"),
+    /** How many canaries ran at once in this probe (1, or the offer's registered slots for a full-load probe). */
+    concurrency: integer("concurrency").notNull().default(1),
+    /** Streamed (SSE) or one JSON answer: canaries use both so an agent misbehaving in either mode is caught. */
+    stream: boolean("stream").notNull().default(true),
     promptSetVersion: text("prompt_set_version").notNull(),
     promptId: text("prompt_id").notNull(),
     outputSha256: text("output_sha256"),

@@ -1,72 +1,79 @@
 import { z } from "zod";
+import { askNanosString, intIn, positiveUpTo, wireText } from "./inputs";
 
 /** Wire contracts between the marketplace and `spotlane-agent`. Money travels as integer-nano strings. */
 export const nanosString = z.string().regex(/^\d+$/, "integer nano-USD as a decimal string");
 
 export const AGENT_API_PREFIX = "/agent/v1";
 
+/** Ranges of what agents report: generous for real hardware, tight enough for integer columns and arithmetic. */
+export const MAX_SLOTS = 1024;
+const MAX_MEMORY_MB = 1_000_000_000;
+const MAX_BANDWIDTH_GB_PER_SECOND = 1_000_000;
+const MAX_TTFT_MS = 3_600_000;
+
 export const gpuReport = z.object({
-  name: z.string().max(200),
-  memory_mb: z.number().int().nonnegative(),
+  name: wireText(200),
+  memory_mb: intIn(0, MAX_MEMORY_MB),
   vendor: z.enum(["nvidia", "amd", "apple", "other"]),
   // Optional additions (issue 3): older agents omit them.
-  hardware_class: z.string().max(64).optional(),
-  memory_bandwidth_gb_per_second: z.number().positive().optional(),
+  hardware_class: wireText(64).optional(),
+  memory_bandwidth_gb_per_second: positiveUpTo(MAX_BANDWIDTH_GB_PER_SECOND).optional(),
   /** NVIDIA MIG: the GPU instance profile this device is (e.g. "3g.40gb"); absent for whole GPUs. */
-  mig_profile: z.string().max(32).optional(),
+  mig_profile: wireText(32).optional(),
 });
 export type GpuReport = z.infer<typeof gpuReport>;
 
 export const hardwareReport = z.object({
-  hardware_class: z.string().min(1).max(64),
-  cpu_model: z.string().max(200),
-  cpu_cores: z.number().int().positive(),
-  memory_mb: z.number().int().nonnegative(),
+  hardware_class: wireText(64).pipe(z.string().min(1)),
+  cpu_model: wireText(200),
+  cpu_cores: intIn(1, 100_000),
+  memory_mb: intIn(0, MAX_MEMORY_MB),
   gpus: z.array(gpuReport).max(64),
   // Optional additions (issue 3). Bandwidth is the vendor's spec for the class's device (what bounds
   // decode speed: bytes of weights read per token); the marketplace keeps its own table and never
   // trusts this figure, it is informational.
-  memory_bandwidth_gb_per_second: z.number().positive().optional(),
+  memory_bandwidth_gb_per_second: positiveUpTo(MAX_BANDWIDTH_GB_PER_SECOND).optional(),
   /** Memory the engine can put weights in: VRAM of the class's GPUs, or unified memory on Apple. */
-  accelerator_memory_mb: z.number().int().nonnegative().optional(),
+  accelerator_memory_mb: intIn(0, MAX_MEMORY_MB).optional(),
   /** How the class was found: "nvidia-smi", "rocm-smi", "amd-smi", "system_profiler", "cpu", "override". */
-  detected_by: z.string().max(32).optional(),
+  detected_by: wireText(32).optional(),
 });
 export type HardwareReport = z.infer<typeof hardwareReport>;
 
 export const benchmarkResult = z.object({
   /** Per slot, with every slot busy (what one buyer's stream gets from a loaded machine). */
-  decode_tokens_per_second: z.number().positive(),
-  prefill_tokens_per_second: z.number().positive(),
+  decode_tokens_per_second: positiveUpTo(1_000_000),
+  prefill_tokens_per_second: positiveUpTo(100_000_000),
   /** Median time to first token, short prompt, one request at a time. */
-  ttft_ms: z.number().nonnegative(),
+  ttft_ms: z.number().nonnegative().max(MAX_TTFT_MS),
   // Optional additions (issue 3): older agents omit them.
-  suite_version: z.string().max(64).optional(),
+  suite_version: wireText(64).optional(),
   /** 95th percentile time to first token, short prompt, every slot busy. */
-  ttft_p95_ms: z.number().nonnegative().optional(),
+  ttft_p95_ms: z.number().nonnegative().max(MAX_TTFT_MS).optional(),
   /** Concurrent requests the decode figure was measured at (the offer's slots). */
-  concurrency: z.number().int().positive().optional(),
+  concurrency: intIn(1, MAX_SLOTS).optional(),
 });
 export type BenchmarkResult = z.infer<typeof benchmarkResult>;
 
 export const offerClaim = z.object({
-  model_id: z.string().min(1).max(200),
-  slots: z.number().int().min(1).max(1024),
-  ask_nanos_per_second: nanosString,
-  engine: z.string().max(64),
-  engine_version: z.string().max(64),
-  context_size: z.number().int().positive(),
+  model_id: wireText(200).pipe(z.string().min(1)),
+  slots: intIn(1, MAX_SLOTS),
+  ask_nanos_per_second: askNanosString,
+  engine: wireText(64),
+  engine_version: wireText(64),
+  context_size: intIn(1, 100_000_000),
   benchmark: benchmarkResult,
   // Optional addition (issue 3, marketplace side): size of the model file in bytes. With the hardware
   // class's memory bandwidth it bounds single-stream decode speed (every token reads all weights once);
   // a claim above that bound is refused at registration. Omitted → the claim is accepted but flagged unchecked.
-  model_size_bytes: z.number().int().positive().optional(),
+  model_size_bytes: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
 });
 export type OfferClaim = z.infer<typeof offerClaim>;
 
 export const registerMachineRequest = z.object({
-  name: z.string().min(1).max(120),
-  agent_version: z.string().max(64),
+  name: wireText(120).pipe(z.string().min(1)),
+  agent_version: wireText(64),
   endpoint_url: z.url(),
   hardware: hardwareReport,
   offers: z.array(offerClaim).min(1).max(32),
@@ -82,9 +89,9 @@ export const registerMachineResponse = z.object({
 export type RegisterMachineResponse = z.infer<typeof registerMachineResponse>;
 
 export const heartbeatRequest = z.object({
-  machine_id: z.string(),
+  machine_id: wireText(64),
   draining: z.boolean().default(false),
-  offers: z.array(z.object({ offer_id: z.string(), active_slots: z.number().int().nonnegative(), slots: z.number().int().positive() })).max(32),
+  offers: z.array(z.object({ offer_id: wireText(64), active_slots: intIn(0, MAX_SLOTS), slots: intIn(1, MAX_SLOTS) })).max(32),
 });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequest>;
 
@@ -92,7 +99,7 @@ export const heartbeatResponse = z.object({ ok: z.literal(true), server_time_ms:
 export type HeartbeatResponse = z.infer<typeof heartbeatResponse>;
 
 /** `spotlane-agent status`: what the marketplace thinks of a provider's machines. */
-export const machineStatusRequest = z.object({ machine_id: z.string().optional(), name: z.string().optional() });
+export const machineStatusRequest = z.object({ machine_id: wireText(64).optional(), name: wireText(120).optional() });
 export type MachineStatusRequest = z.infer<typeof machineStatusRequest>;
 
 const performanceFigures = z.looseObject({
@@ -107,6 +114,8 @@ export const machineStatusOffer = z.looseObject({
   gate_reasons: z.array(z.string()),
   hardware_class: z.string().nullish(),
   ask_nanos_per_second: nanosString.nullish(),
+  /** The spot routing compares the ask with (`ask_above_spot`); null when the market has no price. */
+  spot_nanos_per_second: nanosString.nullish(),
   slots: z.number().int().nullish(),
   active_slots: z.number().int().nullish(),
   claimed: performanceFigures.nullish(),

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { members, organizations } from "../../db/schema";
 import type { Runtime } from "../runtime";
 
@@ -25,7 +25,8 @@ export async function loadViewer(runtime: Runtime, headers: Headers): Promise<Vi
       .select({ id: organizations.id, name: organizations.name, memberRole: members.role })
       .from(members)
       .innerJoin(organizations, eq(organizations.id, members.organizationId))
-      .where(and(eq(members.organizationId, activeOrganizationId), eq(members.userId, result.user.id)))
+      // A closed organization (close-organization.ts) reads as no membership: nobody acts for it any more.
+      .where(and(eq(members.organizationId, activeOrganizationId), eq(members.userId, result.user.id), isNull(organizations.deletedAt)))
       .limit(1);
     organization = row ?? null;
   }

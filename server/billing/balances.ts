@@ -1,6 +1,6 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Queryable } from "../../db/client";
-import { creditLeases, ledgerLines, reservations, type LedgerAccount } from "../../db/schema";
+import { creditLeases, ledgerLines, reservations, settlementDeadLetters, type LedgerAccount } from "../../db/schema";
 
 export async function accountBalanceNanos(q: Queryable, account: LedgerAccount, organizationId: string): Promise<bigint> {
   const [row] = await q
@@ -10,7 +10,10 @@ export async function accountBalanceNanos(q: Queryable, account: LedgerAccount, 
   return BigInt(row?.total ?? "0");
 }
 
-/** What in-flight requests hold: per-request reservations plus gateways' credit leases (unexpired). */
+/**
+ * What is held against the balance: in-flight requests' reservations, gateways' credit leases (unexpired),
+ * and the costs of settlements the ledger refused (open dead letters), which stay held until replayed.
+ */
 export async function heldNanos(q: Queryable, organizationId: string, now: Date): Promise<bigint> {
   const [reserved] = await q
     .select({ total: sql<string>`coalesce(sum(${reservations.amountNanos}), 0)::text` })
@@ -20,7 +23,11 @@ export async function heldNanos(q: Queryable, organizationId: string, now: Date)
     .select({ total: sql<string>`coalesce(sum(${creditLeases.amountNanos}), 0)::text` })
     .from(creditLeases)
     .where(and(eq(creditLeases.organizationId, organizationId), gt(creditLeases.expiresAt, now)));
-  return BigInt(reserved?.total ?? "0") + BigInt(leased?.total ?? "0");
+  const [dead] = await q
+    .select({ total: sql<string>`coalesce(sum(${settlementDeadLetters.amountNanos}), 0)::text` })
+    .from(settlementDeadLetters)
+    .where(and(eq(settlementDeadLetters.organizationId, organizationId), isNull(settlementDeadLetters.resolvedAt)));
+  return BigInt(reserved?.total ?? "0") + BigInt(leased?.total ?? "0") + BigInt(dead?.total ?? "0");
 }
 
 /** A buyer's ledger balance, what in-flight requests hold, and what is left to spend. */

@@ -43,6 +43,9 @@ describe.each(DB_KINDS)("credit leases on %s", (kind) => {
     price_nanos_per_second: usdToNanos(cost_usd), // for 1000 ms this costs exactly cost_usd
     bid_nanos_per_second: null,
     compute_ms: 1000,
+    served_ms: null,
+    quote_ms: null,
+    billed_ms: 1000,
     ttft_ms: null,
     prompt_tokens: 1,
     completion_tokens: 1,

@@ -80,13 +80,7 @@ export class CreditLeases {
     s.pending_nanos += cost_nanos;
   }
 
-  /** A settlement set aside as poison: its cost will never leave the lease row, so stop counting it as pending. */
-  abandoned(organizationId: string, cost_nanos: bigint): void {
-    const s = this.orgs.get(organizationId);
-    if (s?.adopted) s.pending_nanos = s.pending_nanos > cost_nanos ? s.pending_nanos - cost_nanos : 0n;
-  }
-
-  /** Called after a settlement batch committed (inside it, `consumeInTx` shrank the lease rows). */
+  /** Called after a settlement batch (or a dead letter) committed; inside it, `consumeInTx` shrank the lease rows. */
   settled(costs: Map<string, bigint>): void {
     for (const [org, cost] of costs) {
       const s = this.orgs.get(org);

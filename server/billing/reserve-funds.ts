@@ -1,7 +1,7 @@
-import { and, eq, gt, gte, sql } from "drizzle-orm";
+import { and, eq, gt, gte, isNull, sql } from "drizzle-orm";
 import { formatUsd } from "../../lib/money";
 import { newId } from "../../lib/ids";
-import { requests, reservations } from "../../db/schema";
+import { requests, reservations, settlementDeadLetters } from "../../db/schema";
 import type { Queryable } from "../../db/client";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
@@ -24,7 +24,12 @@ async function keyMonthToDateNanos(q: Queryable, apiKeyId: string, now: Date): P
     .select({ total: sql<string>`coalesce(sum(${reservations.amountNanos}), 0)::text` })
     .from(reservations)
     .where(and(eq(reservations.apiKeyId, apiKeyId), gt(reservations.expiresAt, now)));
-  return BigInt(spent?.total ?? "0") + BigInt(held?.total ?? "0");
+  // A settlement the ledger refused still counts against the key that made the request (never free).
+  const [dead] = await q
+    .select({ total: sql<string>`coalesce(sum(${settlementDeadLetters.amountNanos}), 0)::text` })
+    .from(settlementDeadLetters)
+    .where(and(isNull(settlementDeadLetters.resolvedAt), sql`${settlementDeadLetters.outcome}->>'apiKeyId' = ${apiKeyId}`));
+  return BigInt(spent?.total ?? "0") + BigInt(held?.total ?? "0") + BigInt(dead?.total ?? "0");
 }
 
 /**

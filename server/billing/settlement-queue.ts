@@ -4,21 +4,10 @@ import { join } from "node:path";
 import type { ServiceContext } from "../context";
 import type { CreditLeases } from "./credit-leases";
 import { settleBatch } from "./settle-batch";
+import { recordDeadLetter } from "./dead-letters";
+import { decodeOutcomeLine, encodeOutcomeLine, outcomeToJson } from "./outcome-codec";
 import { priceOutcome, type RequestOutcome } from "./request-outcome";
 
-const BIGINT_FIELDS = ["price_nanos_per_second", "bid_nanos_per_second"] as const;
-const DATE_FIELDS = ["dispatchedAt", "completedAt"] as const;
-
-function encode(o: RequestOutcome): string {
-  return JSON.stringify(o, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n";
-}
-
-function decode(line: string): RequestOutcome {
-  const raw = JSON.parse(line) as Record<string, unknown>;
-  for (const f of BIGINT_FIELDS) raw[f] = raw[f] === null || raw[f] === undefined ? null : BigInt(raw[f] as string);
-  for (const f of DATE_FIELDS) raw[f] = new Date(raw[f] as string);
-  return raw as RequestOutcome;
-}
 
 /**
  * Settlement off the hot path, durably. `enqueue` appends the outcome to a write-ahead log segment
@@ -39,7 +28,7 @@ export class SettlementQueue {
 
   constructor(
     private ctx: ServiceContext,
-    private opts: { walDir: string; flush_interval_ms?: number; max_batch?: number; onError?: (err: Error) => void; leases?: CreditLeases; onFlushed?: (batch: { batch_size: number; duration_s: number; ok: boolean }) => void },
+    private opts: { walDir: string; instanceId: string; flush_interval_ms?: number; max_batch?: number; onError?: (err: Error) => void; leases?: CreditLeases; onFlushed?: (batch: { batch_size: number; duration_s: number; ok: boolean }) => void },
   ) {
     mkdirSync(opts.walDir, { recursive: true });
   }
@@ -54,7 +43,7 @@ export class SettlementQueue {
       for (const line of readFileSync(path, "utf8").split("\n")) {
         if (!line.trim()) continue;
         try {
-          outcomes.push(decode(line));
+          outcomes.push(decodeOutcomeLine(line));
         } catch {
           // A torn last line from a crash mid-write: that response was never completed either.
         }
@@ -84,7 +73,7 @@ export class SettlementQueue {
       this.segment = join(this.opts.walDir, `${Date.now().toString().padStart(15, "0")}-${process.pid}-${(this.seq++).toString().padStart(6, "0")}.wal`);
       this.fd = openSync(this.segment, "a");
     }
-    writeSync(this.fd, encode(outcome));
+    writeSync(this.fd, encodeOutcomeLine(outcome));
     this.current.push(outcome);
     return priceOutcome(outcome, this.ctx.platform_fee_bps);
   }
@@ -142,9 +131,23 @@ export class SettlementQueue {
         await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
       }
     }
-    appendFileSync(join(this.opts.walDir, "dead-letter.jsonl"), JSON.stringify({ error: (lastErr as Error).message, outcome: JSON.parse(encode(outcome)) }) + "\n");
-    if (outcome.hold === "lease") this.opts.leases?.abandoned(outcome.organizationId, priceOutcome(outcome, this.ctx.platform_fee_bps).cost_nanos);
-    this.opts.onError?.(new Error(`settlement of ${outcome.requestId} failed permanently and was set aside in dead-letter.jsonl: ${(lastErr as Error).message}`));
+    await this.setAside(outcome, (lastErr as Error).message);
+  }
+
+  /**
+   * A poison outcome is never "free": its cost moves from this instance's lease (or the request's
+   * reservation) into a dead letter, which keeps holding it against the buyer's balance until an operator
+   * replays it (server/billing/dead-letters.ts). Only if even that write fails does it go to a local file.
+   */
+  private async setAside(outcome: RequestOutcome, error: string): Promise<void> {
+    try {
+      const { leaseCosts } = await recordDeadLetter(this.ctx, { outcome, instanceId: this.opts.instanceId, error }, this.opts.leases);
+      this.opts.leases?.settled(leaseCosts);
+      this.opts.onError?.(new Error(`settlement of ${outcome.requestId} failed permanently; its cost stays held in settlement_dead_letters until replayed: ${error}`));
+    } catch (err) {
+      appendFileSync(join(this.opts.walDir, "dead-letter.jsonl"), JSON.stringify({ error, outcome: outcomeToJson(outcome) }) + "\n");
+      this.opts.onError?.(new Error(`settlement of ${outcome.requestId} failed permanently and could not be recorded (${(err as Error).message}); set aside in dead-letter.jsonl`));
+    }
   }
 
   /** Distinguishes a poison outcome (database fine, this row refused) from an outage (retry later). */

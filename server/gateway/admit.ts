@@ -1,15 +1,21 @@
 import { requestCostNanos } from "../../lib/money";
+import { offerRates, promptTokensBound, quoteMs } from "../billing/meter";
 import { ServiceError } from "../errors";
-import { offerGateReasons } from "../providers/liveness";
+import { offerStateGates } from "../providers/liveness";
 import type { RoutableOffer } from "../providers/list-routable-offers";
 import { route } from "../router/route";
 import type { Candidate, Preferences, RankedCandidate, RequestShape } from "../router/types";
 import type { GatewayDeps } from "./deps";
 
 export const DEFAULT_MAX_TOKENS = 1024;
-/** Holds cover twice the predicted slot time, at least 2 s and at most 10 min of it. */
+/**
+ * Holds cover twice the largest quote the request can bill (at max_tokens and the prompt-token bound),
+ * at least 2 s and at most 10 min of slot time. Billing never passes the quote, so the headroom only
+ * delays the stop a provider running past the hold gets (proxy-completion.ts): slack for a loaded machine.
+ */
+const HOLD_QUOTES = 2;
 const MIN_HOLD_MS = 2_000;
-const MAX_HOLD_MS = 600_000;
+export const MAX_HOLD_MS = 600_000;
 /** Assumed RTT for a machine we have not measured yet. */
 const DEFAULT_RTT_MS = 20;
 
@@ -20,7 +26,8 @@ export function estimatePromptTokens(texts: string[]): number {
   return Math.ceil(texts.reduce((n, t) => n + t.length, 0) / 4);
 }
 
-function toCandidate(deps: GatewayDeps, o: RoutableOffer, now: Date): Candidate {
+/** The router's view of one offer (exported for the test that the router and the provider views agree). */
+export function toCandidate(deps: Pick<GatewayDeps, "spotPrice" | "inflight" | "rtt_ms">, o: RoutableOffer, now: Date): Candidate {
   return {
     offerId: o.offerId,
     machineId: o.machineId,
@@ -38,15 +45,9 @@ function toCandidate(deps: GatewayDeps, o: RoutableOffer, now: Date): Candidate 
     // The marketplace-measured short-prompt TTFT includes the network, which rtt_ms already covers.
     base_ttft_ms: o.verified_ttft_ms === null ? 0 : Math.max(0, o.verified_ttft_ms - (deps.rtt_ms.get(o.machineId) ?? DEFAULT_RTT_MS)),
     rtt_ms: deps.rtt_ms.get(o.machineId) ?? DEFAULT_RTT_MS,
-    // Slot occupancy is judged by the router from this gateway's own in-flight count (fresher than heartbeats).
-    gateReasons: offerGateReasons({
-      machineStatus: o.machineStatus,
-      lastHeartbeatAt: o.lastHeartbeatAt,
-      offerStatus: o.offerStatus,
-      verificationStatus: o.verificationStatus,
-      suspendedReason: o.suspendedReason,
-      now,
-    }),
+    // The router adds the spot and occupancy gates (occupancy from this gateway's own in-flight count,
+    // fresher than heartbeats), through the same functions the provider's views use.
+    gateReasons: offerStateGates(o, now),
   };
 }
 
@@ -76,11 +77,19 @@ export async function planAttempts(deps: GatewayDeps, input: { modelId: string; 
   throw new ServiceError("no_provider_available", `No provider is available for '${input.modelId}' right now (${summary}). Retry shortly.`);
 }
 
-/** The hold placed before dispatch: a generous bound on slot time, at the dearest price it may run at. */
-export function holdAmountNanos(attempts: PlannedAttempt[]): bigint {
+/** What metering bounds token counts by: the max_tokens forwarded, and a bound from the prompt's UTF-8 bytes. */
+export type TokenBounds = { max_tokens: number; prompt_tokens: number };
+
+export function tokenBounds(prompt_texts: string[], messages: number, max_tokens: number): TokenBounds {
+  return { max_tokens, prompt_tokens: promptTokensBound(prompt_texts.reduce((n, t) => n + Buffer.byteLength(t), 0), messages) };
+}
+
+/** The hold placed before dispatch: covers the largest quote the request can bill, at the dearest price it may run at. */
+export function holdAmountNanos(attempts: PlannedAttempt[], bounds: TokenBounds): bigint {
   let hold = 0n;
   for (const a of attempts) {
-    const hold_ms = Math.min(MAX_HOLD_MS, Math.max(MIN_HOLD_MS, Math.ceil(2 * a.prediction.hold_ms)));
+    const largest_quote_ms = quoteMs(offerRates(a.offer), { prompt_tokens: bounds.prompt_tokens, completion_tokens: bounds.max_tokens });
+    const hold_ms = Math.min(MAX_HOLD_MS, Math.max(MIN_HOLD_MS, HOLD_QUOTES * largest_quote_ms));
     const amount = requestCostNanos(a.prediction.price_nanos_per_second, hold_ms);
     if (amount > hold) hold = amount;
   }

@@ -67,6 +67,8 @@ export type GatewayMetrics = {
   /** Reads the depth at scrape time instead; replaces any earlier reader. */
   observeSettlementQueueDepth(read: () => number): void;
   settlementFlushed(labels: { batch_size: number; duration_s: number; ok: boolean }): void;
+  /** Reads open settlement dead letters (count, held nano-USD) at scrape time. */
+  observeDeadLetters(read: () => Promise<{ count: number; amount_nanos: bigint }>): void;
   /** The Prometheus text exposition of this registry. */
   render(): Promise<string>;
 };
@@ -155,6 +157,22 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
       if (readQueueDepth) this.set(readQueueDepth());
     },
   });
+  // Settlements the ledger refused: each one is money held and not yet posted, so operators alert on > 0.
+  let readDeadLetters: (() => Promise<{ count: number; amount_nanos: bigint }>) | null = null;
+  const deadLetterAmount = new Gauge({ name: `${p}settlement_dead_letter_held_nanos`, help: "Nano-USD held by open settlement dead letters.", registers });
+  new Gauge({
+    name: `${p}settlement_dead_letters`,
+    help: "Open settlement dead letters (settlements the ledger refused; replay with npm run settlements:replay).",
+    registers,
+    async collect() {
+      if (!readDeadLetters) return;
+      const open = await readDeadLetters().catch(() => null);
+      if (!open) return;
+      this.set(open.count);
+      // Prometheus samples are floats: an approximate amount is what an alert needs; the ledger has the exact one.
+      deadLetterAmount.set(Number(open.amount_nanos));
+    },
+  });
   const flushes = new Counter({
     name: `${p}settlement_flushes_total`,
     help: "Settlement batches written, by result.",
@@ -235,6 +253,9 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
       flushes.inc({ result: ok ? "ok" : "error" });
       if (ok) flushed.inc(batch_size);
       flushDuration.observe(duration_s);
+    },
+    observeDeadLetters(read) {
+      readDeadLetters = read;
     },
     render: () => registry.metrics(),
   };

@@ -58,6 +58,9 @@ export class OfferBook {
   }
 
   private reload(): Promise<void> {
+    // The snapshot is as old as the query's start, not its end: a change committed while it ran (a revoked
+    // token's machines going offline) must not look fresh for another refresh period.
+    const started_ms = this.now_ms();
     this.loading ??= listAllOffers(this.db)
       .then((rows) => {
         const byModel = new Map<string, RoutableOffer[]>();
@@ -67,7 +70,7 @@ export class OfferBook {
           else byModel.set(r.modelId, [r]);
         }
         this.byModel = byModel;
-        this.loaded_ms = this.now_ms();
+        this.loaded_ms = started_ms;
       })
       .finally(() => {
         this.loading = null;

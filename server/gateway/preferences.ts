@@ -1,9 +1,13 @@
-import { usdToNanos } from "../../lib/money";
+import { usdPerSecondToNanos } from "../../lib/wire/inputs";
+import { ServiceError } from "../errors";
 import type { Preferences } from "../router/types";
 import type { SpotlanePreferences } from "./schemas";
 
-export function usdPerSecondToNanos(v: number | string): bigint {
-  return usdToNanos(typeof v === "number" ? v.toFixed(9) : v);
+/** Validated by `spotlanePreferences` (lib/wire/inputs.ts `usdPerSecond`); a value that slipped past it is still a 400. */
+function bidNanos(v: number | string): bigint {
+  const nanos = usdPerSecondToNanos(v);
+  if (nanos === null) throw new ServiceError("invalid_input", "spotlane.max_price_per_second must be a USD amount per second like 0.0001.", { param: "spotlane.max_price_per_second" });
+  return nanos;
 }
 
 /** The request's `spotlane` options over the key's defaults, field by field; then the router's defaults. */
@@ -11,7 +15,7 @@ export function resolvePreferences(body: SpotlanePreferences | undefined, keyDef
   const merged: SpotlanePreferences = { ...(keyDefaults ?? {}), ...(body ?? {}) };
   return {
     sort: merged.sort ?? "balanced",
-    max_price_nanos_per_second: merged.max_price_per_second === undefined ? undefined : usdPerSecondToNanos(merged.max_price_per_second),
+    max_price_nanos_per_second: merged.max_price_per_second === undefined ? undefined : bidNanos(merged.max_price_per_second),
     max_ttft_ms: merged.max_ttft_ms,
     hardware: merged.hardware,
     quantizations: merged.quantizations?.map((q) => q.toLowerCase()),

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { newId } from "../../lib/ids";
 import { AGENT_TIME_HEADER } from "../../lib/signing";
+import { holdCoverageMs, meter, offerRates } from "../billing/meter";
 import type { RequestOutcome } from "../billing/request-outcome";
 import { ServiceError } from "../errors";
-import { DEFAULT_MAX_TOKENS, estimatePromptTokens, holdAmountNanos, planAttempts, type PlannedAttempt } from "./admit";
+import { DEFAULT_MAX_TOKENS, estimatePromptTokens, holdAmountNanos, MAX_HOLD_MS, planAttempts, tokenBounds, type PlannedAttempt, type TokenBounds } from "./admit";
 import type { GatewayDeps } from "./deps";
 import { dispatchToAgent, type UpstreamResponse } from "./dispatch";
 import { holdFunds, type FundsHold } from "./hold-funds";
@@ -54,19 +55,24 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   // The organization's standing bid is a cap set by its team lead: a request (or key default) may bid lower, never higher.
   prefs.max_price_nanos_per_second = effectiveBidNanos(prefs.max_price_nanos_per_second, await deps.standingBid(key.organizationId, body.model)) ?? undefined;
 
-  const attempts = await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(promptTexts(body)), max_tokens }, prefs });
+  const texts = promptTexts(body);
+  const attempts = await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(texts), max_tokens }, prefs });
+  // Metering bounds the provider's token counts by these; the hold covers the largest quote within them.
+  const bounds = tokenBounds(texts, "messages" in body && Array.isArray(body.messages) ? body.messages.length : 1, max_tokens);
+  const hold_nanos = holdAmountNanos(attempts, bounds);
   const requestId = newId("request");
-  const funds = await holdFunds(deps, key, requestId, holdAmountNanos(attempts));
-
-  const { spotlane: _prefs, ...forward } = body;
+  // max_tokens explicit: the agent generates exactly what the hold was priced for (its own default differs).
+  const { spotlane: _prefs, ...forward } = { ...body, max_tokens };
   // Streams always ask the engine for usage: metering needs the token counts even when the client does not.
+  // Built before funds are held: nothing that can throw on the buyer's input may run between hold and try.
   const upstreamBody = JSON.stringify(body.stream ? { ...forward, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : forward);
 
-  const deadline_ms = Date.now() + deps.dispatch_deadline_ms;
-  let lastFailure = "";
-  // Once the outcome is in the settlement log, the hold ends with its cost; error paths must not end it again.
+  const funds = await holdFunds(deps, key, requestId, hold_nanos);
+  // Once the outcome is in the settlement log, the hold ends with its cost; every other way out ends it at 0.
   const metered = { done: false };
   try {
+    const deadline_ms = Date.now() + deps.dispatch_deadline_ms;
+    let lastFailure = "";
     for (const [i, attempt] of attempts.entries()) {
       const remaining_ms = deadline_ms - Date.now();
       if (remaining_ms <= 0 || clientGone) break;
@@ -80,21 +86,18 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
       }
       if (outcome.kind === "refused") {
         // The engine judged the request itself invalid (e.g. context length): no other provider would differ.
-        await funds.end(0n);
         res.writeHead(outcome.status, { "content-type": "application/json" }).end(outcome.body);
         return;
       }
       obs?.routed({ model: attempt.offer.modelId, machine_id: attempt.offer.machineId });
-      await serve(deps, { attempt, requestId, key, metered, bid_nanos_per_second: prefs.max_price_nanos_per_second ?? null, funds, endpoint, stream: body.stream, wantsUsage: body.stream_options?.include_usage === true, upstream: outcome.upstream, dispatch_ms: outcome.dispatch_ms, res, clientGone: () => clientGone, obs });
+      await serve(deps, { attempt, requestId, key, metered, bid_nanos_per_second: prefs.max_price_nanos_per_second ?? null, funds, hold_nanos, bounds, endpoint, stream: body.stream, wantsUsage: body.stream_options?.include_usage === true, upstream: outcome.upstream, dispatch_ms: outcome.dispatch_ms, res, clientGone: () => clientGone, abortUpstream: () => abort.abort(), obs });
       return;
     }
-  } catch (err) {
-    if (!metered.done) await funds.end(0n).catch(() => {});
-    throw err;
+    if (clientGone) return;
+    throw new ServiceError("no_provider_available", `No provider for '${body.model}' answered (${attempts.length} tried; last: ${lastFailure}). You were not charged. Retry shortly.`);
+  } finally {
+    if (!metered.done) await funds.end(0n).catch((err) => deps.logger?.warn({ err, request_id: requestId }, "releasing a hold failed; it lapses on its own"));
   }
-  await funds.end(0n);
-  if (clientGone) return;
-  throw new ServiceError("no_provider_available", `No provider for '${body.model}' answered (${attempts.length} tried; last: ${lastFailure}). You were not charged. Retry shortly.`);
 }
 
 /**
@@ -122,7 +125,7 @@ async function tryAttempt(
   const dispatch_ms = performance.now();
   let keep = false;
   try {
-    const upstream = await dispatchToAgent(offer, { path: UPSTREAM_PATH[a.endpoint], body: a.upstreamBody, nonce: a.requestId, signal: a.signal, headers_timeout_ms: a.timeout_ms });
+    const upstream = await dispatchToAgent(offer, { path: UPSTREAM_PATH[a.endpoint], body: a.upstreamBody, nonce: a.requestId, signal: a.signal, headers_timeout_ms: a.timeout_ms, policy: deps.services.endpoint_policy });
     const headers_ms = performance.now() - dispatch_ms;
     if (upstream.ok) {
       const sample = rttSample(headers_ms, upstream.headers[AGENT_TIME_HEADER]);
@@ -147,6 +150,11 @@ async function tryAttempt(
   }
 }
 
+/**
+ * Relays the answer and meters it where it ends (`finish`): the billed time and cost come from the pure
+ * meter (server/billing/meter.ts); the settlement queue only makes them durable. A request still
+ * running when its hold's slot time is spent is stopped (the provider is hung up on).
+ */
 async function serve(
   deps: GatewayDeps,
   s: {
@@ -156,6 +164,8 @@ async function serve(
     metered: { done: boolean };
     bid_nanos_per_second: bigint | null;
     funds: FundsHold;
+    hold_nanos: bigint;
+    bounds: TokenBounds;
     endpoint: Endpoint;
     stream: boolean;
     wantsUsage: boolean;
@@ -163,13 +173,16 @@ async function serve(
     dispatch_ms: number;
     res: ServerResponse;
     clientGone: () => boolean;
+    abortUpstream: () => void;
     obs?: RequestObservation;
   },
 ): Promise<void> {
   const { offer, prediction } = s.attempt;
+  const price = prediction.price_nanos_per_second;
+  const rates = offerRates(offer);
   const dispatchedAt = new Date(Date.now() - (performance.now() - s.dispatch_ms));
   const elapsed = () => Math.max(0, Math.round(performance.now() - s.dispatch_ms));
-  const base: Omit<RequestOutcome, "status" | "errorCode" | "compute_ms" | "ttft_ms" | "prompt_tokens" | "completion_tokens" | "completedAt"> = {
+  const base: Omit<RequestOutcome, "status" | "errorCode" | "compute_ms" | "served_ms" | "quote_ms" | "billed_ms" | "ttft_ms" | "prompt_tokens" | "completion_tokens" | "completedAt"> = {
     requestId: s.requestId,
     organizationId: s.key.organizationId,
     apiKeyId: s.key.apiKeyId,
@@ -180,39 +193,65 @@ async function serve(
     hardwareClass: offer.hardwareClass,
     endpoint: s.endpoint,
     stream: s.stream,
-    price_nanos_per_second: prediction.price_nanos_per_second,
+    price_nanos_per_second: price,
     bid_nanos_per_second: s.bid_nanos_per_second,
     dispatchedAt,
     hold: s.funds.kind,
   };
-  const finish: Finish = (status, errorCode, usage, ttft_ms, compute_ms = elapsed()) => {
+  const finish: Finish = (f) => {
     if (s.metered.done) throw new Error(`request ${s.requestId} finished twice`);
     s.metered.done = true;
+    const compute_ms = f.compute_ms ?? elapsed();
+    const m = meter({
+      status: f.status,
+      price_nanos_per_second: price,
+      hold_nanos: s.hold_nanos,
+      fee_bps: deps.services.platform_fee_bps,
+      compute_ms,
+      served_ms: f.served_ms,
+      first_output_ms: f.first_output_ms === undefined ? compute_ms : f.first_output_ms,
+      rates,
+      usage: f.usage,
+      relayed_events: f.relayed_events,
+      bounds: s.bounds,
+    });
     const priced = deps.settlements.enqueue({
       ...base,
-      status,
-      errorCode,
+      status: f.status,
+      errorCode: f.errorCode,
       compute_ms,
-      ttft_ms,
-      prompt_tokens: usage?.prompt_tokens ?? 0,
-      completion_tokens: usage?.completion_tokens ?? 0,
+      served_ms: f.served_ms,
+      quote_ms: m.quote_ms,
+      billed_ms: m.billed_ms,
+      ttft_ms: f.ttft_ms,
+      prompt_tokens: m.prompt_tokens,
+      completion_tokens: m.completion_tokens,
       completedAt: deps.services.now(),
     });
     // Durable in the log first, then the in-memory hold becomes "cost pending in the lease".
     s.funds.end(priced.cost_nanos).catch((err) => deps.logger?.warn({ err, request_id: s.requestId }, "releasing a hold failed; it lapses on its own"));
-    return priced.cost_nanos;
+    return { cost_nanos: priced.cost_nanos, billed_ms: m.billed_ms };
   };
+  // Past what the hold pays for nothing more is billed; stop rather than hold a slot (and the buyer) unbilled.
+  let stopped = false;
+  const stopTimer = setTimeout(() => {
+    stopped = true;
+    s.abortUpstream();
+    void s.upstream.body.cancel().catch(() => {});
+  }, Math.max(0, Math.min(MAX_HOLD_MS, holdCoverageMs(s.hold_nanos, price)) - elapsed()));
+  stopTimer.unref();
   const headers = {
     "x-spotlane-request-id": s.requestId,
     "x-spotlane-provider": offer.machineId,
     "x-spotlane-market": `${offer.modelId}@${offer.hardwareClass}`,
-    "x-spotlane-price-nanos-per-second": String(prediction.price_nanos_per_second),
+    "x-spotlane-price-nanos-per-second": String(price),
   };
   try {
-    const ctx = { res: s.res, headers, finish, elapsed, clientGone: s.clientGone, obs: s.obs };
+    const ctx = { res: s.res, headers, finish, elapsed, clientGone: s.clientGone, stopped: () => stopped, endpoint: s.endpoint, model: offer.modelId, requestId: s.requestId, obs: s.obs };
     if (s.stream) await relayStream(s.upstream, s.wantsUsage, ctx);
     else await relayJson(s.upstream, ctx);
   } finally {
+    clearTimeout(stopTimer);
     deps.inflight.set(offer.offerId, Math.max(0, (deps.inflight.get(offer.offerId) ?? 1) - 1));
   }
 }

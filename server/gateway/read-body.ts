@@ -2,6 +2,24 @@ import type { IncomingMessage } from "node:http";
 import { ServiceError } from "../errors";
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Deepest nesting of arrays and objects a body may have. OpenAI bodies (tool schemas included) stay far
+ * below it; pathological nesting would otherwise overflow the stack of whatever walks it later
+ * (JSON.stringify when forwarding, zod, pino), after funds are held.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests arrays/objects deeper than `limit`. Iterative: deep input cannot overflow it. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 export async function readBody(req: IncomingMessage, limit_bytes = MAX_BODY_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
@@ -22,6 +40,7 @@ export function parseJsonBody<T>(raw: string, schema: { safeParse(v: unknown): {
   } catch {
     throw new ServiceError("invalid_input", "We could not parse the JSON body of your request. Send valid JSON with 'Content-Type: application/json'.");
   }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new ServiceError("invalid_input", `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { nanosToUsdString } from "../../lib/money";
+import { parseServedMs, SERVED_MS_HEADER, SERVED_MS_USAGE_FIELD } from "../../lib/wire/metering";
 import type { RequestOutcome } from "../billing/request-outcome";
 import type { UpstreamResponse } from "./dispatch";
 import { ServiceError } from "../errors";
@@ -8,8 +9,25 @@ import { upstreamUsage } from "./schemas";
 import { eventData, SseSplitter } from "./sse";
 
 export type Usage = { prompt_tokens: number; completion_tokens: number };
-/** Records the outcome durably and returns its cost; `compute_ms` defaults to dispatch → now (the last byte). */
-export type Finish = (status: RequestOutcome["status"], errorCode: string | null, usage: Usage | null, ttft_ms: number | null, compute_ms?: number) => bigint;
+
+/** What the relay saw of one request, for metering (server/billing/meter.ts). */
+export type FinishInput = {
+  status: RequestOutcome["status"];
+  errorCode: string | null;
+  /** As the provider reported it; null when it did not. */
+  usage: Usage | null;
+  ttft_ms: number | null;
+  /** Defaults to dispatch → now (the last byte). */
+  compute_ms?: number;
+  /** Slot time the agent reported (lib/wire/metering.ts); null when it did not. */
+  served_ms: number | null;
+  /** Dispatch → the first output relayed; null when not observable (a whole JSON answer); undefined: nothing was relayed. */
+  first_output_ms?: number | null;
+  /** Output events relayed to the buyer. */
+  relayed_events: number;
+};
+/** Meters the outcome and records it durably; returns what it costs and the time billed. */
+export type Finish = (f: FinishInput) => { cost_nanos: bigint; billed_ms: number };
 
 export type RelayContext = {
   res: ServerResponse;
@@ -17,16 +35,33 @@ export type RelayContext = {
   finish: Finish;
   elapsed: () => number;
   clientGone: () => boolean;
+  /** True once the request ran past what its hold covers and the gateway hung up on the provider. */
+  stopped: () => boolean;
+  /** For the closing chunk of a stopped stream. */
+  endpoint: "chat.completions" | "completions";
+  model: string;
+  requestId: string;
   obs?: RequestObservation;
 };
+
+/** The provider's usage with the agent's served-time figure taken out (the buyer never sees it). */
+function parseUsage(raw: unknown): { usage: (Usage & Record<string, unknown>) | null; served_ms: number | null } {
+  const parsed = upstreamUsage.safeParse(raw);
+  if (!parsed.success) return { usage: null, served_ms: null };
+  const { [SERVED_MS_USAGE_FIELD]: served, ...usage } = parsed.data as Usage & Record<string, unknown>;
+  return { usage, served_ms: parseServedMs(served) };
+}
 
 /**
  * `cost_nanos` (exact, a decimal string) is the figure of record; `cost` repeats it in USD as a JSON number
  * because that is what OpenAI-style clients and dashboards read (exact for any single request's size).
+ * `compute_ms` is what the gateway measured, `billed_ms` what was paid for.
  */
-function withCost(usage: Usage, cost_nanos: bigint, compute_ms: number) {
-  return { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens, cost: Number(nanosToUsdString(cost_nanos)), cost_nanos: String(cost_nanos), compute_ms };
+function withCost(usage: Usage, cost_nanos: bigint, compute_ms: number, billed_ms: number) {
+  return { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens, cost: Number(nanosToUsdString(cost_nanos)), cost_nanos: String(cost_nanos), compute_ms, billed_ms };
 }
+
+const HOLD_EXHAUSTED = "The provider did not finish within the slot time your hold covers, so the gateway stopped it.";
 
 /** Non-streaming: the agent's JSON, with `usage.cost` added once the request is metered. */
 export async function relayJson(upstream: UpstreamResponse, ctx: RelayContext): Promise<void> {
@@ -34,23 +69,33 @@ export async function relayJson(upstream: UpstreamResponse, ctx: RelayContext): 
   try {
     payload = (await upstream.json()) as Record<string, unknown>;
   } catch (err) {
-    ctx.finish(ctx.clientGone() ? "aborted" : "failed", ctx.clientGone() ? "client_disconnected" : "upstream_bad_body", null, null);
+    const gone = ctx.clientGone();
+    const errorCode = gone ? "client_disconnected" : ctx.stopped() ? "hold_exhausted" : "upstream_bad_body";
+    ctx.finish({ status: gone ? "aborted" : "failed", errorCode, usage: null, ttft_ms: null, served_ms: null, relayed_events: 0 });
+    if (errorCode === "hold_exhausted") throw new ServiceError("upstream_error", `${HOLD_EXHAUSTED} You were not charged.`, { code: "hold_exhausted" });
     throw new ServiceError("upstream_error", `The provider's answer was cut off or malformed (${(err as Error).message}). You were not charged.`);
   }
-  const parsed = upstreamUsage.safeParse(payload.usage);
-  const usage = parsed.success ? parsed.data : { prompt_tokens: 0, completion_tokens: 0 };
+  const { usage: reported, served_ms } = parseUsage(payload.usage);
   const compute_ms = ctx.elapsed();
-  const cost_nanos = ctx.finish("completed", null, usage, null, compute_ms);
-  const out = JSON.stringify({ ...payload, usage: withCost(usage, cost_nanos, compute_ms) });
+  const { cost_nanos, billed_ms } = ctx.finish({ status: "completed", errorCode: null, usage: reported, ttft_ms: null, compute_ms, served_ms: served_ms ?? parseServedMs(upstream.headers[SERVED_MS_HEADER]), first_output_ms: null, relayed_events: 0 });
+  const out = JSON.stringify({ ...payload, usage: withCost(reported ?? { prompt_tokens: 0, completion_tokens: 0 }, cost_nanos, compute_ms, billed_ms) });
   ctx.obs?.firstToken();
   ctx.res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out), "x-spotlane-compute-ms": String(compute_ms), ...ctx.headers });
   ctx.res.end(out);
 }
 
+/** The chunk that closes a stream the gateway stopped at the hold: OpenAI's "length" (the answer was cut short). */
+function lengthChunk(ctx: RelayContext) {
+  const chat = ctx.endpoint === "chat.completions";
+  const choice = chat ? { index: 0, delta: {}, logprobs: null, finish_reason: "length" } : { index: 0, text: "", logprobs: null, finish_reason: "length" };
+  return { id: ctx.requestId, object: chat ? "chat.completion.chunk" : "text_completion", created: Math.floor(Date.now() / 1000), model: ctx.model, choices: [choice] };
+}
+
 /**
  * Streaming: SSE bytes pass through as they arrive; only chunks mentioning usage or error are parsed.
  * The engine is always asked for usage (metering needs it); the client sees the usage chunk, with
- * cost added, only if it asked. A provider failing mid-stream ends the stream with an error event.
+ * cost added, only if it asked. A provider failing mid-stream ends the stream with an error event; one
+ * running past the hold is cut off with finish_reason "length".
  */
 export async function relayStream(upstream: UpstreamResponse, wantsUsage: boolean, ctx: RelayContext): Promise<void> {
   const { res } = ctx;
@@ -58,8 +103,10 @@ export async function relayStream(upstream: UpstreamResponse, wantsUsage: boolea
   res.flushHeaders();
   const splitter = new SseSplitter();
   let usage: Usage | null = null;
+  let served_ms: number | null = null;
   let usageChunk: Record<string, unknown> | null = null;
   let ttft_ms: number | null = null;
+  let relayed_events = 0;
   let sawDone = false;
   let upstreamError: string | null = null;
   try {
@@ -77,13 +124,15 @@ export async function relayStream(upstream: UpstreamResponse, wantsUsage: boolea
             upstreamError = JSON.stringify(chunk.error).slice(0, 300);
             continue;
           }
-          const u = upstreamUsage.safeParse(chunk.usage);
-          if (u.success) {
-            usage = u.data;
+          const parsed = parseUsage(chunk.usage);
+          if (parsed.usage) {
+            usage = parsed.usage;
+            served_ms = parsed.served_ms;
+            delete chunk.usage;
             usageChunk = chunk;
             if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) continue;
-            delete chunk.usage;
             res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+            relayed_events++;
             continue;
           }
         }
@@ -92,27 +141,31 @@ export async function relayStream(upstream: UpstreamResponse, wantsUsage: boolea
           ctx.obs?.firstToken();
         }
         res.write(`data: ${data}\n\n`);
+        relayed_events++;
       }
     }
   } catch (err) {
-    if (!ctx.clientGone()) upstreamError = (err as Error).message;
+    if (!ctx.clientGone() && !ctx.stopped()) upstreamError = (err as Error).message;
   }
 
+  const seen = { ttft_ms, served_ms, relayed_events, first_output_ms: ttft_ms ?? undefined };
   if (ctx.clientGone()) {
-    ctx.finish("aborted", "client_disconnected", usage, ttft_ms);
+    ctx.finish({ status: "aborted", errorCode: "client_disconnected", usage, ...seen });
     return;
   }
-  if (upstreamError !== null || !sawDone) {
-    ctx.finish("failed", "provider_stream_failed", usage, ttft_ms);
+  const stopped = ctx.stopped() && !sawDone;
+  if (upstreamError !== null || (!sawDone && !(stopped && ttft_ms !== null))) {
+    ctx.finish({ status: "failed", errorCode: stopped ? "hold_exhausted" : "provider_stream_failed", usage, ...seen });
     ctx.obs?.outcome("failed");
-    const message = `The provider failed mid-stream (${upstreamError ?? "stream ended early"}). You were not charged for this request.`;
-    res.end(`data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code: "provider_stream_failed" } })}\n\n`);
+    const message = stopped ? `${HOLD_EXHAUSTED} You were not charged.` : `The provider failed mid-stream (${upstreamError ?? "stream ended early"}). You were not charged for this request.`;
+    res.end(`data: ${JSON.stringify({ error: { message, type: "server_error", param: null, code: stopped ? "hold_exhausted" : "provider_stream_failed" } })}\n\n`);
     return;
   }
   const compute_ms = ctx.elapsed();
-  const cost_nanos = ctx.finish("completed", null, usage, ttft_ms, compute_ms);
+  const { cost_nanos, billed_ms } = ctx.finish({ status: "completed", errorCode: stopped ? "hold_exhausted" : null, usage, compute_ms, ...seen });
+  if (stopped) res.write(`data: ${JSON.stringify(lengthChunk(ctx))}\n\n`);
   if (wantsUsage) {
-    const chunk = { ...(usageChunk ?? { object: "chat.completion.chunk", choices: [] }), choices: [], usage: withCost(usage ?? { prompt_tokens: 0, completion_tokens: 0 }, cost_nanos, compute_ms) };
+    const chunk = { ...(usageChunk ?? { object: "chat.completion.chunk", choices: [] }), choices: [], usage: withCost(usage ?? { prompt_tokens: 0, completion_tokens: 0 }, cost_nanos, compute_ms, billed_ms) };
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   }
   res.end("data: [DONE]\n\n");

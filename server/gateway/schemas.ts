@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { usdPerSecond } from "../../lib/wire/inputs";
 
 /**
  * The subset of OpenAI's chat-completions body the gateway must understand. Unknown fields pass
@@ -11,14 +12,15 @@ export const chatMessage = z.looseObject({
   name: z.string().optional(),
 });
 
-const usdAmount = z.union([z.number().nonnegative().max(1_000_000), z.string().regex(/^\d+(\.\d{1,9})?$/, "a USD amount like \"0.0001\"")]);
+/** Far above any context window; keeps hold and quote arithmetic in range. */
+export const MAX_TOKENS_LIMIT = 1_000_000;
 const idList = z.array(z.string().min(1).max(200)).max(100);
 
 /** Spotlane's routing preferences (body field `spotlane`, and per-key defaults from the dashboard). */
 export const spotlanePreferences = z.strictObject({
   sort: z.enum(["price", "latency", "throughput", "balanced"]).optional(),
   /** USD per slot-second. */
-  max_price_per_second: usdAmount.optional(),
+  max_price_per_second: usdPerSecond.optional(),
   max_ttft_ms: z.number().int().positive().max(600_000).optional(),
   hardware: z.strictObject({ only: idList.optional(), ignore: idList.optional() }).optional(),
   quantizations: idList.optional(),
@@ -33,8 +35,8 @@ export const chatCompletionRequest = z.looseObject({
   messages: z.array(chatMessage).min(1),
   stream: z.boolean().optional().default(false),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  max_tokens: z.number().int().positive().nullish(),
-  max_completion_tokens: z.number().int().positive().nullish(),
+  max_tokens: z.number().int().positive().max(MAX_TOKENS_LIMIT).nullish(),
+  max_completion_tokens: z.number().int().positive().max(MAX_TOKENS_LIMIT).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   seed: z.number().int().nullish(),
@@ -49,7 +51,7 @@ export const completionRequest = z.looseObject({
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),
   stream: z.boolean().optional().default(false),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  max_tokens: z.number().int().positive().nullish(),
+  max_tokens: z.number().int().positive().max(MAX_TOKENS_LIMIT).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
   seed: z.number().int().nullish(),

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { clearMarket, DEFAULT_CLEARING_SETTINGS, type ClearingResult, type MarketInput } from "./clear";
 import type { Ask, DemandLevel } from "./curves";
 
-/** Named scenarios with hand-checked numbers, at the default settings: 80% target, 5% per tick, 10× ceiling. */
+/** Named scenarios with hand-checked numbers, at the default settings: 80% target, 5% per tick, 25% depth, 10× ceiling. */
 type Book = { asks: Ask[]; demand: DemandLevel[] };
 
 function ticks(books: Book[], previous: bigint | null = null): ClearingResult[] {
@@ -32,8 +32,11 @@ describe("clearing golden scenarios", () => {
     expect(ticks([{ asks: [{ ...A, slots: 0 }], demand: [] }], 250_000n)[0]!.spot_nanos_per_second).toBeNull();
   });
 
-  it("quiet market: no demand prices at the lowest live ask", () => {
-    expect(ticks([{ asks: [B, A, C], demand: [] }])[0]).toMatchObject({ spot_nanos_per_second: 100_000n, supply_slots: 4, total_supply_slots: 16, utilization: 0, limited_by: null });
+  it("quiet market: no demand prices at the reference, the lowest ask with 25% of live slots at or below it", () => {
+    // A's 4 slots are a quarter of 16: the cheapest offer holds the depth, so the reference is its ask.
+    expect(ticks([{ asks: [B, A, C], demand: [] }])[0]).toMatchObject({ spot_nanos_per_second: 100_000n, reference_nanos_per_second: 100_000n, supply_slots: 4, total_supply_slots: 16, utilization: 0, limited_by: null });
+    // With 20 slots live, 4 are short of the 5 the depth needs: B's ask is the reference and both serve.
+    expect(ticks([{ asks: [B, A, C, { ...C, slots: 4 }], demand: [] }])[0]).toMatchObject({ spot_nanos_per_second: 150_000n, reference_nanos_per_second: 150_000n, supply_slots: 8, total_supply_slots: 20 });
     // From a high previous price it walks down 5% a tick rather than crashing.
     expect(spots(ticks(repeat({ asks: [A], demand: [] }, 3), 120_000n))).toEqual([114_000n, 108_300n, 102_885n]);
   });
@@ -87,5 +90,45 @@ describe("clearing golden scenarios", () => {
     // If every provider priced below the old spot leaves, the price jumps straight to the new lowest ask.
     const onlyC = ticks([{ asks: [C], demand: [unbid(1_000)] }], 150_000n)[0]!;
     expect(onlyC).toMatchObject({ spot_nanos_per_second: 300_000n, limited_by: "lowest_ask" });
+
+    // Expensive supply leaving shrinks the market the depth is a share of: the reference falls to what is left.
+    const deep: Book = { asks: [{ ...A, slots: 2 }, { ...B, slots: 10 }], demand: [] };
+    expect(ticks([deep])[0]).toMatchObject({ reference_nanos_per_second: 150_000n, spot_nanos_per_second: 150_000n });
+    expect(ticks([{ asks: [{ ...A, slots: 2 }], demand: [] }], 150_000n)[0]).toMatchObject({ reference_nanos_per_second: 100_000n, spot_nanos_per_second: 142_500n });
+  });
+
+  describe("one tiny offer does not own the market (issue #8)", () => {
+    // The finding: a cpu market of honest offers at 50,000 nanos and one 1-slot offer at 1 nano. The old rule
+    // priced a quiet market at the single lowest ask, so the spot slid 5% a tick to 1 nano (134 when it was
+    // seen), the shortage ceiling became 10 nanos, and every honest offer was gated ask_above_spot.
+    const honest: Ask[] = Array.from({ length: 10 }, () => ({ ask_nanos_per_second: 50_000n, slots: 4, live: true }));
+    const tiny: Ask = { ask_nanos_per_second: 1n, slots: 1, live: true };
+    const book: Book = { asks: [...honest, tiny], demand: [] };
+
+    it("the spot stays at the honest level and the ceiling is anchored on it", () => {
+      const rs = ticks(repeat(book, 300), 50_000n);
+      expect(rs.every((r) => r.spot_nanos_per_second === 50_000n)).toBe(true);
+      // 1 slot of 41 is short of the 10.25 the depth needs: the reference is the honest ask.
+      expect(rs.at(-1)).toMatchObject({ reference_nanos_per_second: 50_000n, lowest_ask_nanos_per_second: 1n, ceiling_nanos_per_second: 500_000n, supply_slots: 41, limited_by: null });
+      expect(ticks([book])[0]!.spot_nanos_per_second).toBe(50_000n);
+      // A burst of 20 slots is served by every offer at the honest price, not queued on the one cheap slot.
+      expect(ticks([{ ...book, demand: [unbid(20_000)] }], 50_000n)[0]).toMatchObject({ spot_nanos_per_second: 50_000n, supply_slots: 41, shortage: false });
+    });
+
+    it("a spot the old rule left at 134 nanos climbs back 5% of the reference a tick: 20 ticks, not ~120", () => {
+      const rs = spots(ticks(repeat(book, 22), 134n));
+      expect(rs.slice(0, 3)).toEqual([2_634n, 5_134n, 7_634n]);
+      expect(rs[18]).toBe(47_634n);
+      expect(rs.slice(19)).toEqual([50_000n, 50_000n, 50_000n]);
+    });
+
+    it("an offer only sets the price with a quarter of the market's slots, and demand past its capacity brings the rest back", () => {
+      // 13 of 53 slots is short of 13.25; 14 of 54 is not.
+      expect(ticks([{ asks: [...honest, { ...tiny, slots: 13 }], demand: [] }], 50_000n)[0]).toMatchObject({ reference_nanos_per_second: 50_000n, spot_nanos_per_second: 50_000n });
+      const big = { ...tiny, slots: 14 };
+      expect(ticks([{ asks: [...honest, big], demand: [] }], 50_000n)[0]).toMatchObject({ reference_nanos_per_second: 1n, spot_nanos_per_second: 47_500n, limited_by: "max_move" });
+      // 12 slots of demand exceed 80% of its 14 slots: the honest offers are needed, so 50,000 it is.
+      expect(ticks([{ asks: [...honest, big], demand: [unbid(12_000)] }], 50_000n)[0]).toMatchObject({ target_nanos_per_second: 50_000n, spot_nanos_per_second: 50_000n });
+    });
   });
 });

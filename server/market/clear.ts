@@ -5,34 +5,49 @@ import { demandCurve, supplyCurve, type Ask, type DemandCurve, type DemandLevel,
  * everything it needs is in its arguments, so it is property-tested and benchmarked on its own.
  *
  * The rule, in order:
- *  1. Supply S(p) = live slots with ask ≤ p. Demand D(p) = millislots whose bid ≥ p, plus all demand
- *     that has no bid. Capacity at a price is S(p) × target utilization (< 100%: latency headroom).
- *  2. Target = the lowest price p ≥ the lowest live ask at which S(p) × target ≥ D(p). No demand →
- *     the lowest live ask. Prices are integers, so "just above a bid" is bid + 1 nano.
- *  3. Shortage: if no price covers (demand with no bid exceeds all live capacity at target) the target
- *     is the ceiling, `max_spot_multiple_of_lowest_ask` × the lowest live ask; a covering target above
- *     the ceiling is capped there too.
- *  4. Bounded move: spot = target clamped to previous ± max(1 nano, previous × max_move_bps). Without a
- *     previous spot the previous is taken to be the lowest live ask (what routing uses before a tick).
- *  5. Floor: spot is raised to the lowest live ask if below it, even past the move bound, so something
+ *  1. Supply S(p) = live slots with ask ≤ p; T = all live slots. Demand D(p) = millislots whose bid ≥ p,
+ *     plus all demand that has no bid. Capacity at a price is S(p) × target utilization (< 100%: headroom).
+ *  2. Reference (depth) price = the lowest ask at which S(p) ≥ depth share × T. It is what one offer
+ *     cannot own: an offer of s slots moves it only by what s slots of the curve justify, where the
+ *     lowest ask alone would let one 1-slot offer at 1 nano set the market's price (issue #8).
+ *  3. Target = the lowest price p ≥ the lowest live ask at which S(p) covers
+ *     required(p) = max(D(p) ÷ target utilization, depth share × T). Both conditions only get easier as p
+ *     rises, so target = max(reference, lowest price covering demand). No demand → the reference.
+ *     Prices are integers, so "just above a bid" is bid + 1 nano.
+ *  4. Shortage: if no price covers demand (demand with no bid exceeds all live capacity at target) the
+ *     target is the ceiling, `max_spot_multiple_of_reference` × the reference price; a covering target
+ *     above the ceiling is capped there too.
+ *  5. Bounded move: spot = target clamped to previous ± max(1 nano, max(previous, reference) ×
+ *     max_move_bps). Anchoring on the reference too lets a spot left far below the market's depth (say
+ *     1 nano, by the old rule or by cheap supply that left) climb back within 10,000 ÷ max_move_bps ticks
+ *     instead of crawling 1 nano at a time; falls are anchored on the previous spot as before (target ≥
+ *     reference, so a falling spot is above it). Without a previous spot the previous is the reference.
+ *  6. Floor: spot is raised to the lowest live ask if below it, even past the move bound, so something
  *     can always serve. Only offers with ask ≤ spot serve; only demand with bid ≥ spot (or none) is served.
  *
- * Every step is monotone, so the spot never falls when demand rises or supply falls (same previous spot).
+ * Every step is monotone in demand, so the spot never falls when demand rises (same previous spot); it
+ * never falls when asks rise or supply priced below the reference leaves (see clear.test.ts).
  */
 
 export type ClearingSettings = {
   /** Share of live slots the market aims to keep busy, in basis points; below 10,000 for latency headroom. */
   target_utilization_bps: number;
-  /** Largest move per tick in basis points of the previous spot (1..10,000); at least 1 nano. */
+  /** Largest move per tick in basis points of max(previous spot, reference price) (1..10,000); at least 1 nano. */
   max_move_bps: number;
-  /** The target never exceeds this multiple of the lowest live ask (integer ≥ 1): the shortage ceiling. */
-  max_spot_multiple_of_lowest_ask: number;
+  /**
+   * Share of the market's live slots that must be available at the reference price, in basis points
+   * (1..10,000): the depth no single offer smaller than this share can undercut.
+   */
+  depth_share_bps: number;
+  /** The target never exceeds this multiple of the reference price (integer ≥ 1): the shortage ceiling. */
+  max_spot_multiple_of_reference: number;
 };
 
 export const DEFAULT_CLEARING_SETTINGS: ClearingSettings = {
   target_utilization_bps: 8_000,
   max_move_bps: 500,
-  max_spot_multiple_of_lowest_ask: 10,
+  depth_share_bps: 2_500,
+  max_spot_multiple_of_reference: 10,
 };
 
 export type MarketInput = {
@@ -50,6 +65,8 @@ export type ClearingResult = {
   /** The price the rule asks for before the move bound and floor; null in a shortage or without supply. */
   target_nanos_per_second: bigint | null;
   lowest_ask_nanos_per_second: bigint | null;
+  /** The lowest ask at which depth share × all live slots is available (step 2); null without supply. */
+  reference_nanos_per_second: bigint | null;
   ceiling_nanos_per_second: bigint | null;
   /** Live slots with ask ≤ spot: the capacity that serves. */
   supply_slots: number;
@@ -71,15 +88,35 @@ export function validateSettings(s: ClearingSettings): void {
   }
   // Above 100% a falling move could go negative and the clamp would stop being monotone in the previous spot.
   if (!Number.isInteger(s.max_move_bps) || s.max_move_bps < 1 || s.max_move_bps > 10_000) throw new RangeError(`max_move_bps must be 1..10000, got ${s.max_move_bps}`);
-  if (!Number.isInteger(s.max_spot_multiple_of_lowest_ask) || s.max_spot_multiple_of_lowest_ask < 1) {
-    throw new RangeError(`max_spot_multiple_of_lowest_ask must be an integer ≥ 1, got ${s.max_spot_multiple_of_lowest_ask}`);
+  // Above 100% the reference would need more slots than exist; 0 would hand the price to the lowest ask again.
+  if (!Number.isInteger(s.depth_share_bps) || s.depth_share_bps < 1 || s.depth_share_bps > 10_000) throw new RangeError(`depth_share_bps must be 1..10000, got ${s.depth_share_bps}`);
+  if (!Number.isInteger(s.max_spot_multiple_of_reference) || s.max_spot_multiple_of_reference < 1) {
+    throw new RangeError(`max_spot_multiple_of_reference must be an integer ≥ 1, got ${s.max_spot_multiple_of_reference}`);
   }
 }
 
-/** Largest move allowed from `previous` in one tick. */
-export function maxMoveNanos(previous: bigint, max_move_bps: number): bigint {
-  const step = (previous * BigInt(max_move_bps)) / 10_000n;
+/** Largest move allowed from `previous` in one tick: a share of the previous spot or the reference, whichever is larger. */
+export function maxMoveNanos(previous: bigint, reference: bigint, max_move_bps: number): bigint {
+  const anchor = previous > reference ? previous : reference;
+  const step = (anchor * BigInt(max_move_bps)) / 10_000n;
   return step < 1n ? 1n : step;
+}
+
+/** S slots hold the depth: S × 10,000 ≥ depth_bps × T, in exact integers. */
+function holdsDepth(slots: number, total_slots: number, depth_share_bps: number): boolean {
+  return slots * 10_000 >= depth_share_bps * total_slots;
+}
+
+/**
+ * The reference (depth) price: the lowest ask at which depth share × all live slots is available, or null
+ * without supply. Adding an offer of s slots changes which slot of the curve this is by at most s, so an
+ * offer smaller than the depth share can never set it alone.
+ */
+export function referencePrice(supply: readonly SupplyStep[], depth_share_bps: number): bigint | null {
+  if (supply.length === 0) return null;
+  const total = supply[supply.length - 1]!.cumulative_slots;
+  for (const step of supply) if (holdsDepth(step.cumulative_slots, total, depth_share_bps)) return step.price_nanos_per_second;
+  return supply[supply.length - 1]!.price_nanos_per_second;
 }
 
 /** S slots at target utilization cover D millislots: S × 1000 × u_bps ≥ D × 10,000, in exact integers. */
@@ -118,6 +155,7 @@ export function clearMarket(input: MarketInput, settings: ClearingSettings): Cle
       spot_nanos_per_second: null,
       target_nanos_per_second: null,
       lowest_ask_nanos_per_second: null,
+      reference_nanos_per_second: null,
       ceiling_nanos_per_second: null,
       supply_slots: 0,
       total_supply_slots: 0,
@@ -129,14 +167,17 @@ export function clearMarket(input: MarketInput, settings: ClearingSettings): Cle
     };
   }
   const lowestAsk = supply[0]!.price_nanos_per_second;
-  const ceiling = lowestAsk * BigInt(settings.max_spot_multiple_of_lowest_ask);
-  const target = demand.total_millislots === 0 ? lowestAsk : lowestCoveringPrice(supply, demand, settings.target_utilization_bps);
+  const reference = referencePrice(supply, settings.depth_share_bps)!;
+  const ceiling = reference * BigInt(settings.max_spot_multiple_of_reference);
+  // Both conditions hold from some price up, so the lowest price meeting both is the larger of the two.
+  const covering = demand.total_millislots === 0 ? lowestAsk : lowestCoveringPrice(supply, demand, settings.target_utilization_bps);
+  const target = covering === null ? null : covering > reference ? covering : reference;
   const shortage = target === null || target > ceiling;
 
   let spot = shortage ? ceiling : target!;
   let limited_by: LimitedBy = shortage ? "ceiling" : null;
-  const previous = input.previous_spot_nanos_per_second ?? lowestAsk;
-  const step = maxMoveNanos(previous, settings.max_move_bps);
+  const previous = input.previous_spot_nanos_per_second ?? reference;
+  const step = maxMoveNanos(previous, reference, settings.max_move_bps);
   if (spot > previous + step) {
     spot = previous + step;
     limited_by = "max_move";
@@ -160,6 +201,7 @@ export function clearMarket(input: MarketInput, settings: ClearingSettings): Cle
     spot_nanos_per_second: spot,
     target_nanos_per_second: target,
     lowest_ask_nanos_per_second: lowestAsk,
+    reference_nanos_per_second: reference,
     ceiling_nanos_per_second: ceiling,
     supply_slots,
     total_supply_slots: supply[supply.length - 1]!.cumulative_slots,

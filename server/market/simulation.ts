@@ -121,7 +121,7 @@ export function simulateMarket(scenario: SimScenario, seed: number): SimReport {
     // Invariants, checked every tick of the run.
     if (spot !== null && result.lowest_ask_nanos_per_second !== null && spot < result.lowest_ask_nanos_per_second) violations.push(`t=${t}: spot below the lowest ask`);
     if (previous !== null && spot !== null) {
-      const step = maxMoveNanos(previous, scenario.settings.max_move_bps);
+      const step = maxMoveNanos(previous, result.reference_nanos_per_second!, scenario.settings.max_move_bps);
       const jump = spot > previous ? spot - previous : previous - spot;
       if (jump > step && spot !== result.lowest_ask_nanos_per_second) violations.push(`t=${t}: moved ${jump} > ${step}`);
     }

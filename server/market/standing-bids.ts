@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Queryable } from "../../db/client";
+import { MAX_PRICE_NANOS_PER_SECOND } from "../../lib/money";
 import { standingBids } from "../../db/schema";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
@@ -8,8 +9,6 @@ export type StandingBid = { model_id: string; bid_nanos_per_second: bigint; crea
 
 /** Same shape as the ids agents register (`name:quant`); generous, but no spaces or control characters. */
 const MODEL_ID = /^[\w.:/+-]{1,200}$/;
-/** $1,000 per slot-second: far above any real price; catches a unit mistake (nanos typed as USD). */
-export const MAX_BID_NANOS_PER_SECOND = 1_000_000_000_000n;
 
 const columns = { model_id: standingBids.modelId, bid_nanos_per_second: standingBids.bidNanosPerSecond, created_at: standingBids.createdAt, updated_at: standingBids.updatedAt };
 
@@ -24,7 +23,7 @@ export async function listStandingBids(ctx: ServiceContext, input: { organizatio
 export async function setStandingBid(ctx: ServiceContext, input: { organizationId: string; modelId: string; bid_nanos_per_second: bigint }): Promise<StandingBid> {
   if (!MODEL_ID.test(input.modelId)) throw new ServiceError("invalid_input", "Model ids are 1–200 letters, digits and . : / + - _ characters.", { param: "model_id" });
   if (input.bid_nanos_per_second <= 0n) throw new ServiceError("invalid_input", "A bid must be above zero.", { param: "max_price_usd_per_second" });
-  if (input.bid_nanos_per_second > MAX_BID_NANOS_PER_SECOND) throw new ServiceError("invalid_input", "A bid may be at most $1,000 per slot-second.", { param: "max_price_usd_per_second" });
+  if (input.bid_nanos_per_second > MAX_PRICE_NANOS_PER_SECOND) throw new ServiceError("invalid_input", "A bid may be at most $1,000 per slot-second.", { param: "max_price_usd_per_second" });
   const now = ctx.now();
   const [row] = await ctx.db
     .insert(standingBids)

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { wireText } from "../../lib/wire/inputs";
 import { AGENT_API_PREFIX, heartbeatRequest, machineStatusRequest, registerMachineRequest } from "../../lib/wire/agent";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
@@ -11,7 +12,7 @@ import { machineStatus } from "./machine-status";
 import { markMachineOffline, recordHeartbeat } from "./record-heartbeat";
 import { registerMachine } from "./register-machine";
 
-const offlineRequest = z.object({ machine_id: z.string() });
+const offlineRequest = z.object({ machine_id: wireText(64) });
 
 function sendJson(res: ServerResponse, status: number, value: unknown) {
   const out = JSON.stringify(value);

@@ -2,6 +2,7 @@ import { and, asc, eq, type SQL } from "drizzle-orm";
 import { machines, offers } from "../../db/schema";
 import type { ServiceContext } from "../context";
 import { offerGateReasons, type OfferGateReason } from "./liveness";
+import { readRoutingSpots } from "./read-routing-spots";
 import { DEFAULT_VERIFICATION_CONFIG } from "./verification/config";
 import { recentCanaries, type CanarySummary } from "./verification/recent-canaries";
 import { verificationExplanation, type SuspensionReason, type VerificationStatus } from "./verification/rules";
@@ -42,8 +43,10 @@ export type ProviderOffer = {
   reliability_score: number | null;
   next_canary_at: Date | null;
   recent_canaries: CanarySummary[];
-  /** Why this offer gets no traffic right now; empty means it can serve. */
+  /** Why this offer gets no traffic right now, exactly as the router judges it; empty means it can serve. */
   gate_reasons: OfferGateReason[];
+  /** The spot routing compares the ask with (readRoutingSpots); null when the market has no price at all. */
+  spot_nanos_per_second: bigint | null;
 };
 
 export type ProviderMachine = {
@@ -87,7 +90,10 @@ export async function listProviderMachines(ctx: ServiceContext, input: { organiz
   const offerRows = await ctx.db.select().from(offers).where(eq(offers.organizationId, input.organizationId)).orderBy(asc(offers.modelId));
   const machineIds = new Set(machineRows.map((m) => m.id));
   const mine = offerRows.filter((o) => machineIds.has(o.machineId));
-  const canaries = await recentCanaries(ctx.db, mine.map((o) => o.id), RECENT_CANARIES_PER_OFFER);
+  const [canaries, spot] = await Promise.all([
+    recentCanaries(ctx.db, mine.map((o) => o.id), RECENT_CANARIES_PER_OFFER),
+    readRoutingSpots(ctx, { modelIds: mine.map((o) => o.modelId), now }),
+  ]);
   return machineRows.map((m) => ({
     id: m.id,
     name: m.name,
@@ -102,6 +108,7 @@ export async function listProviderMachines(ctx: ServiceContext, input: { organiz
       .map((o) => {
         const status = o.verificationStatus as VerificationStatus;
         const reason = o.suspendedReason as SuspensionReason | null;
+        const spot_nanos_per_second = spot(o.modelId, o.hardwareClass);
         return {
           id: o.id,
           model_id: o.modelId,
@@ -131,16 +138,19 @@ export async function listProviderMachines(ctx: ServiceContext, input: { organiz
           reliability_score: o.reliabilityScore,
           next_canary_at: o.nextCanaryAt,
           recent_canaries: canaries.get(o.id) ?? [],
+          // The router's gates with the router's spot; occupancy from the heartbeat's busy slots.
           gate_reasons: offerGateReasons({
             machineStatus: m.status,
             lastHeartbeatAt: m.lastHeartbeatAt,
             offerStatus: o.status,
-            slots: o.slots,
-            activeSlots: o.activeSlots,
-            now,
             verificationStatus: o.verificationStatus,
             suspendedReason: o.suspendedReason,
+            now,
+            ask_nanos_per_second: o.askNanosPerSecond,
+            spot_nanos_per_second,
+            occupancy: { slots: o.slots, inflight: o.activeSlots },
           }),
+          spot_nanos_per_second,
         };
       }),
   }));

@@ -1,13 +1,21 @@
+/**
+ * PURE: every gate that keeps an offer out of routing, in one place. The router (server/router/route.ts,
+ * fed by server/gateway/admit.ts) and the provider's views (the Provider page, `spotlane-agent status`)
+ * call these same functions with the same market spot, so what a provider is told is what routing does.
+ */
+
 /** A machine is live while its heartbeats are fresh; agents heartbeat every HEARTBEAT_INTERVAL_MS. */
 export const HEARTBEAT_INTERVAL_MS = 2_000;
 export const HEARTBEAT_STALE_AFTER_MS = 10_000;
+/** How deep an engine queue may get, in multiples of its slots, before the offer stops taking work. */
+export const MAX_QUEUE_FACTOR = 4;
 
-export type OfferGateReason =
+/** Gates that depend only on the offer and its machine (not on the market or on load). */
+export type OfferStateGate =
   | "machine_offline"
   | "machine_draining"
   | "heartbeat_stale"
   | "offer_withdrawn"
-  | "no_free_slot"
   /** Not yet passed its canaries since (re-)registration (a few seconds for an honest offer). */
   | "unverified"
   /** Suspended: its greedy output does not match the model it advertises. */
@@ -15,31 +23,105 @@ export type OfferGateReason =
   /** Suspended for another reason (too slow for its claim, failing canaries); see `suspended_reason`. */
   | "suspended";
 
-/**
- * Why an offer cannot take traffic right now; empty means it can. Providers see these names.
- * `verificationStatus` / `suspendedReason` are the offer's `verification_status` / `suspended_reason`
- * columns; callers that omit them get no verification gates (only `verified` offers pass when given).
- */
-export function offerGateReasons(input: {
+export type OfferGateReason =
+  | OfferStateGate
+  /** Its ask is above the market's spot (only offers asking at most the spot serve, DESIGN §4). */
+  | "ask_above_spot"
+  /** Every slot is busy and the engine queue is at its bound (MAX_QUEUE_FACTOR × slots in flight). */
+  | "no_free_slot";
+
+/** The offer's and its machine's columns the state gates read. */
+export type OfferState = {
   machineStatus: string;
   lastHeartbeatAt: Date;
   offerStatus: string;
-  /** From heartbeats; the gateway omits them and judges occupancy from its own in-flight count instead. */
-  slots?: number;
-  activeSlots?: number;
-  now: Date;
-  verificationStatus?: string;
-  suspendedReason?: string | null;
-}): OfferGateReason[] {
-  const reasons: OfferGateReason[] = [];
-  if (input.machineStatus === "offline") reasons.push("machine_offline");
-  if (input.machineStatus === "draining") reasons.push("machine_draining");
-  if (input.now.getTime() - input.lastHeartbeatAt.getTime() > HEARTBEAT_STALE_AFTER_MS) reasons.push("heartbeat_stale");
-  if (input.offerStatus !== "live") reasons.push("offer_withdrawn");
-  if (input.verificationStatus !== undefined && input.verificationStatus !== "verified") {
-    if (input.verificationStatus === "suspended") reasons.push(input.suspendedReason === "identity_mismatch" ? "identity_mismatch" : "suspended");
+  /** `verification_status`: only `verified` passes. */
+  verificationStatus: string;
+  suspendedReason: string | null;
+};
+
+/** Why the offer itself cannot take traffic, in a fixed order; empty means it is live supply. */
+export function offerStateGates(o: OfferState, now: Date): OfferStateGate[] {
+  const reasons: OfferStateGate[] = [];
+  if (o.machineStatus === "offline") reasons.push("machine_offline");
+  if (o.machineStatus === "draining") reasons.push("machine_draining");
+  if (now.getTime() - o.lastHeartbeatAt.getTime() > HEARTBEAT_STALE_AFTER_MS) reasons.push("heartbeat_stale");
+  if (o.offerStatus !== "live") reasons.push("offer_withdrawn");
+  if (o.verificationStatus !== "verified") {
+    if (o.verificationStatus === "suspended") reasons.push(o.suspendedReason === "identity_mismatch" ? "identity_mismatch" : "suspended");
     else reasons.push("unverified");
   }
-  if (input.slots !== undefined && input.activeSlots !== undefined && input.activeSlots >= input.slots) reasons.push("no_free_slot");
+  return reasons;
+}
+
+/** `spot` null: the market has no price at all (no fresh tick and no live offer), so no ask is above it. */
+export function spotGate(ask_nanos_per_second: bigint, spot_nanos_per_second: bigint | null): "ask_above_spot" | null {
+  return spot_nanos_per_second !== null && ask_nanos_per_second > spot_nanos_per_second ? "ask_above_spot" : null;
+}
+
+/**
+ * Beyond `slots` requests queue in the engine (queued time is not billed), so a full machine still takes
+ * traffic; only at the queue bound does it stop. The gateway counts its own in-flight requests; the
+ * views know only the heartbeat's busy slots (never above `slots`), so for them this fires only when
+ * an agent reports more than it registered.
+ */
+export function occupancyGate(slots: number, inflight: number): "no_free_slot" | null {
+  return inflight >= slots * MAX_QUEUE_FACTOR ? "no_free_slot" : null;
+}
+
+/**
+ * The spot routing uses for a market: the cleared price of a fresh tick, else (before any tick, or
+ * when no process is clearing) the lowest ask among live offers — the no-demand rule (DESIGN §4).
+ */
+export function routingSpotNanos(cleared_nanos_per_second: bigint | null, lowest_live_ask_nanos_per_second: bigint | null): bigint | null {
+  return cleared_nanos_per_second ?? lowest_live_ask_nanos_per_second;
+}
+
+/** Lowest ask per market (model → hardware class) among offers the caller found live (no state gate). */
+export class LowestLiveAsks {
+  private byModel = new Map<string, Map<string, bigint>>();
+
+  add(modelId: string, hardwareClass: string, ask_nanos_per_second: bigint): void {
+    let byHw = this.byModel.get(modelId);
+    if (!byHw) this.byModel.set(modelId, (byHw = new Map()));
+    const cur = byHw.get(hardwareClass);
+    if (cur === undefined || ask_nanos_per_second < cur) byHw.set(hardwareClass, ask_nanos_per_second);
+  }
+
+  get(modelId: string, hardwareClass: string): bigint | null {
+    return this.byModel.get(modelId)?.get(hardwareClass) ?? null;
+  }
+}
+
+export type GateSubject = OfferState & { modelId: string; hardwareClass: string; ask_nanos_per_second: bigint };
+
+/**
+ * The routing spot of every market from all of its offers (any organization's) and the cleared prices:
+ * what the views use, computed exactly as the router computes it from its candidates.
+ */
+export function routingSpots(marketOffers: Iterable<GateSubject>, cleared: (modelId: string, hardwareClass: string) => bigint | null, now: Date) {
+  const asks = new LowestLiveAsks();
+  for (const o of marketOffers) if (offerStateGates(o, now).length === 0) asks.add(o.modelId, o.hardwareClass, o.ask_nanos_per_second);
+  return (modelId: string, hardwareClass: string): bigint | null => routingSpotNanos(cleared(modelId, hardwareClass), asks.get(modelId, hardwareClass));
+}
+
+/**
+ * Why an offer cannot take traffic right now, in the order the router checks them; empty means it can.
+ * Providers see these names. `occupancy` is optional: without it no occupancy gate is judged.
+ */
+export function offerGateReasons(
+  input: OfferState & {
+    now: Date;
+    ask_nanos_per_second: bigint;
+    /** routingSpotNanos / routingSpots for the offer's market. */
+    spot_nanos_per_second: bigint | null;
+    occupancy?: { slots: number; inflight: number };
+  },
+): OfferGateReason[] {
+  const reasons: OfferGateReason[] = offerStateGates(input, input.now);
+  const ask = spotGate(input.ask_nanos_per_second, input.spot_nanos_per_second);
+  if (ask) reasons.push(ask);
+  const full = input.occupancy ? occupancyGate(input.occupancy.slots, input.occupancy.inflight) : null;
+  if (full) reasons.push(full);
   return reasons;
 }

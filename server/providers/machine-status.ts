@@ -30,6 +30,7 @@ export async function machineStatus(ctx: ServiceContext, input: { organizationId
         model_id: o.model_id,
         hardware_class: o.hardware_class,
         ask_nanos_per_second: o.ask_nanos_per_second.toString(),
+        spot_nanos_per_second: o.spot_nanos_per_second?.toString() ?? null,
         slots: o.slots,
         active_slots: o.active_slots,
         status: o.status,

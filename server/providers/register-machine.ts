@@ -5,6 +5,7 @@ import type { RegisterMachineRequest, RegisterMachineResponse } from "../../lib/
 import { machines, offers } from "../../db/schema";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
+import { checkEndpointUrl } from "./check-endpoint-url";
 import { HEARTBEAT_INTERVAL_MS } from "./liveness";
 import { checkDecodeClaim, type PlausibilityVerdict } from "./verification/plausibility";
 import { heartbeatUptimeSet } from "./verification/uptime";
@@ -23,6 +24,8 @@ export async function registerMachine(ctx: ServiceContext, input: { organization
     if (!verdict.ok) throw new ServiceError("invalid_input", verdict.message, { param: `offers[${i}].benchmark.decode_tokens_per_second`, code: "implausible_claim" });
     return verdict;
   });
+  // The marketplace must never be pointed at its own network (SSRF); checked again on every connection.
+  await checkEndpointUrl(ctx, request.endpoint_url);
   const secret = randomBytes(32).toString("base64url");
   // With verification off (trust mode), offers are verified as registered; otherwise canaries decide.
   const fresh = ctx.trust_offer_claims ? "verified" : "unverified";

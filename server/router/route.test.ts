@@ -58,7 +58,7 @@ describe("route: golden decisions", () => {
       amd: "hardware_excluded",
       q8: "quantization_excluded",
       dear: "ask_above_spot",
-      full: "queue_full",
+      full: "no_free_slot",
     });
   });
 
@@ -74,6 +74,18 @@ describe("route: golden decisions", () => {
     const r = route([cand({ market_spot_nanos_per_second: 1200n })], req, prefs(), () => 0);
     expect(r.ranked[0]!.prediction.price_nanos_per_second).toBe(1200n);
     expect(route([cand({ market_spot_nanos_per_second: 900n })], req, prefs(), () => 0).rejected[0]!.reason).toBe("ask_above_spot");
+  });
+
+  it("prices a market from all of its live offers, whatever the buyer's filters (one price per market)", () => {
+    const cheap = cand({ offerId: "cheap", machineId: "mc", providerOrganizationId: "org_c", ask_nanos_per_second: 500n });
+    const dear = cand({ offerId: "dear", machineId: "md", providerOrganizationId: "org_d", ask_nanos_per_second: 800n });
+    const stale = cand({ offerId: "stale", machineId: "ms", ask_nanos_per_second: 1n, gateReasons: ["heartbeat_stale"] });
+    // Only asks at most the spot serve: excluding the cheap provider does not make the dearer one the price.
+    const r = route([cheap, dear, stale], req, prefs({ providers: { ignore: ["org_c"] } }), () => 0);
+    expect(r.ranked).toEqual([]);
+    expect(Object.fromEntries(r.rejected.map((x) => [x.offerId, x.reason]))).toEqual({ cheap: "provider_excluded", dear: "ask_above_spot", stale: "heartbeat_stale" });
+    // A gated offer's ask is not supply, so it does not set the price either.
+    expect(route([cheap, stale], req, prefs(), () => 0).ranked[0]!.prediction.price_nanos_per_second).toBe(500n);
   });
 
   it("follows providers.order, and allow_fallbacks=false leaves no failover", () => {

@@ -1,8 +1,8 @@
+import { LowestLiveAsks, occupancyGate, routingSpotNanos, spotGate } from "../providers/liveness";
 import { predict, predictTiming } from "./predict";
 import type { Candidate, Preferences, RankedCandidate, Rejection, RequestShape, RouteResult } from "./types";
 
-/** How deep an engine queue may get, in multiples of its slots, before the offer stops taking work. */
-export const MAX_QUEUE_FACTOR = 4;
+export { MAX_QUEUE_FACTOR } from "../providers/liveness";
 /** Candidates scoring within this factor of the best are "near-equal" for load spreading. */
 export const NEAR_EQUAL_FACTOR = 1.1;
 
@@ -20,16 +20,14 @@ function hardGate(c: Candidate, prefs: Preferences): string | null {
   return null;
 }
 
-/** Lowest live ask per market (model → hardware class), the spot before any clearing tick. */
-function lowestAsks(open: Candidate[]): Map<string, Map<string, bigint>> {
-  const byModel = new Map<string, Map<string, bigint>>();
-  for (const c of open) {
-    let byHw = byModel.get(c.modelId);
-    if (!byHw) byModel.set(c.modelId, (byHw = new Map()));
-    const cur = byHw.get(c.hardwareClass);
-    if (cur === undefined || c.ask_nanos_per_second < cur) byHw.set(c.hardwareClass, c.ask_nanos_per_second);
-  }
-  return byModel;
+/**
+ * Lowest live ask per market, the spot before any clearing tick. Over every candidate without a state
+ * gate, before the buyer's filters: the market has one price, whoever asks (and the views compute it so).
+ */
+function lowestAsks(candidates: Candidate[]): LowestLiveAsks {
+  const asks = new LowestLiveAsks();
+  for (const c of candidates) if (c.gateReasons.length === 0) asks.add(c.modelId, c.hardwareClass, c.ask_nanos_per_second);
+  return asks;
 }
 
 type Viable = { c: Candidate; spot: bigint; ttft_ms: number; hold_ms: number; cost: number; score: number };
@@ -92,17 +90,17 @@ export function route(candidates: Candidate[], req: RequestShape, prefs: Prefere
     else open.push(c);
   }
 
-  const asks = lowestAsks(open);
+  const asks = lowestAsks(candidates);
   let lowest_spot_nanos_per_second: bigint | null = null;
   const viable: Viable[] = [];
   for (const c of open) {
-    // Spot: the cleared price, or (before any tick) the lowest live ask in the market — the no-demand rule.
-    const spot = c.market_spot_nanos_per_second ?? asks.get(c.modelId)!.get(c.hardwareClass)!;
+    // The same spot and gates the provider's views compute (server/providers/liveness.ts); never null
+    // here, since `c` itself is live supply of its market.
+    const spot = routingSpotNanos(c.market_spot_nanos_per_second, asks.get(c.modelId, c.hardwareClass))!;
     if (lowest_spot_nanos_per_second === null || spot < lowest_spot_nanos_per_second) lowest_spot_nanos_per_second = spot;
-    let reason: string | null = null;
-    if (c.ask_nanos_per_second > spot) reason = "ask_above_spot";
-    else if (prefs.max_price_nanos_per_second !== undefined && spot > prefs.max_price_nanos_per_second) reason = "price_above_bid";
-    else if (c.inflight >= c.slots * MAX_QUEUE_FACTOR) reason = "queue_full";
+    let reason: string | null =
+      spotGate(c.ask_nanos_per_second, spot) ??
+      (prefs.max_price_nanos_per_second !== undefined && spot > prefs.max_price_nanos_per_second ? "price_above_bid" : occupancyGate(c.slots, c.inflight));
     const t = reason ? null : predictTiming(c, req);
     if (t && prefs.max_ttft_ms !== undefined && t.ttft_ms > prefs.max_ttft_ms) reason = "ttft_above_limit";
     if (reason || !t) rejected.push({ offerId: c.offerId, reason: reason! });

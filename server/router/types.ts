@@ -19,7 +19,10 @@ export type Candidate = {
   base_ttft_ms: number;
   /** Network round trip to the agent, EWMA, ms. */
   rtt_ms: number;
-  /** Named reasons computed by the caller (heartbeat_stale, unverified, suspended, …); any excludes it. */
+  /**
+   * The offer's state gates (server/providers/liveness.ts `offerStateGates`: heartbeat_stale, unverified,
+   * suspended, …), computed by the caller; any excludes it. Spot and occupancy gates are the router's.
+   */
   gateReasons: string[];
 };
 

@@ -35,11 +35,19 @@ const TRPC_CODE_BY_SERVICE_CODE: Record<ServiceErrorCode, TRPC_ERROR_CODE_KEY> =
   conflict: "CONFLICT",
 };
 
+export const INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. It has been logged; please try again.";
+
 const t = initTRPC.context<TRPCContext>().create({
   // superjson carries bigint nanos and Dates to the browser intact.
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    // An unexpected failure's message is whatever threw it (a database error quotes the SQL and its
+    // parameters): never sent. The route handler's onError logs the original (app/api/trpc).
+    if (error.code === "INTERNAL_SERVER_ERROR" && !(cause instanceof ServiceError)) {
+      const { stack: _stack, ...data } = shape.data;
+      return { ...shape, message: INTERNAL_ERROR_MESSAGE, data: { ...data, service_code: null, zod_issues: null } };
+    }
     const zodIssues = cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) : null;
     return {
       ...shape,
@@ -63,7 +71,38 @@ const mapServiceErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapServiceErrors);
+/** NUL and other control characters (tab, newline, carriage return allowed); PostgreSQL text cannot hold NUL at all. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const MAX_INPUT_DEPTH = 32;
+
+/** The path of the first string (value or key) in `value` holding a control character, or a too-deep path; null if clean. */
+export function findUnsafeString(value: unknown, path: string[] = []): { path: string; reason: "control_character" | "too_deep" } | null {
+  if (typeof value === "string") return CONTROL_CHARACTER.test(value) ? { path: path.join("."), reason: "control_character" } : null;
+  if (value === null || typeof value !== "object") return null;
+  if (path.length >= MAX_INPUT_DEPTH) return { path: path.join("."), reason: "too_deep" };
+  if (value instanceof Date) return null;
+  for (const [key, child] of value instanceof Map ? value.entries() : Array.isArray(value) || value instanceof Set ? [...value].entries() : Object.entries(value)) {
+    if (typeof key === "string" && CONTROL_CHARACTER.test(key)) return { path: [...path, key.replace(CONTROL_CHARACTER, "?")].join("."), reason: "control_character" };
+    const found = findUnsafeString(child, [...path, String(key)]);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * Every procedure's raw input is checked before its own schema runs: a NUL in any string would otherwise
+ * reach the database and fail there (a 500), so it is refused here for all procedures at once.
+ */
+const rejectUnsafeInput = t.middleware(async ({ getRawInput, next }) => {
+  const found = findUnsafeString(await getRawInput());
+  if (found) {
+    const where = found.path ? `'${found.path}'` : "The input";
+    throw new TRPCError({ code: "BAD_REQUEST", message: found.reason === "too_deep" ? `${where} is nested too deeply.` : `${where} contains a control character (such as NUL); remove it.` });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapServiceErrors).use(rejectUnsafeInput);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session || !ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
@@ -87,3 +126,4 @@ function roleProcedure(role: Role) {
 export const buyerProcedure = roleProcedure("buyer");
 export const providerProcedure = roleProcedure("provider");
 export const financeProcedure = roleProcedure("finance");
+export const adminProcedure = roleProcedure("admin");

@@ -1,6 +1,7 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { buyerRouter } from "./routers/buyer";
 import { marketRouter } from "./routers/market";
+import { operationsRouter } from "./routers/operations";
 import { providerRouter } from "./routers/provider";
 import { standingBidsRouter } from "./routers/standing-bids";
 
@@ -10,6 +11,8 @@ export const appRouter = createTRPCRouter({
   market: marketRouter,
   /** Buyer standing bids per model. */
   standingBids: standingBidsRouter,
+  /** Platform operators: settlement dead letters and their replay. */
+  operations: operationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -160,6 +160,8 @@ class EmbeddedEngine implements Engine {
     const maxCompletionTokens = Math.min(req.max_tokens, contextSize - promptTokens.length);
 
     const sequence = await this.pool.acquire(signal);
+    // Billing starts here: time waiting for a slot is never the buyer's.
+    const slot_ms = performance.now();
     try {
       // Always decode the full prompt from scratch: reusing a cached prefix changes batch shapes
       // and can flip greedy ties, and the marketplace fingerprints models by greedy output.
@@ -194,7 +196,7 @@ class EmbeddedEngine implements Engine {
       // Held-back text that turned out not to be a stop string is real output.
       const rest = stoppedByString ? "" : text.flush();
       if (rest) emit({ type: "delta", text: rest });
-      emit({ type: "done", finish_reason: finishReason, usage: { prompt_tokens: promptTokens.length, completion_tokens: completionTokens } });
+      emit({ type: "done", finish_reason: finishReason, usage: { prompt_tokens: promptTokens.length, completion_tokens: completionTokens }, served_ms: Math.round(performance.now() - slot_ms) });
     } finally {
       this.pool.release(sequence);
     }

@@ -15,7 +15,17 @@ export type GenerateRequest = {
 
 export type EngineEvent =
   | { type: "delta"; text: string }
-  | { type: "done"; finish_reason: "stop" | "length"; usage: { prompt_tokens: number; completion_tokens: number } };
+  | {
+      type: "done";
+      finish_reason: "stop" | "length";
+      usage: { prompt_tokens: number; completion_tokens: number };
+      /**
+       * Slot time this request was served, ms: from the moment an engine slot took it to the end, time
+       * queued for a slot excluded. What the provider bills at most (lib/wire/metering.ts). Embedded:
+       * measured from SlotPool.acquire; external engines: see http-engine.ts.
+       */
+      served_ms: number;
+    };
 
 export type EngineInfo = {
   engine: string;

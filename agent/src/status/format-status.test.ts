@@ -19,6 +19,7 @@ describe("status output", () => {
               model_id: "llama-3.1-8b-instruct:q4_k_m",
               hardware_class: "nvidia-rtx-4090",
               ask_nanos_per_second: "200000",
+              spot_nanos_per_second: "150000",
               slots: 4,
               active_slots: 1,
               gate_reasons: ["unverified", "ask_above_spot", "brand_new_gate"],
@@ -36,13 +37,14 @@ describe("status output", () => {
         "machine gpu-box-1 (mach_01) · online · last heartbeat 3 s ago",
         "  offer off_a  llama-3.1-8b-instruct:q4_k_m on nvidia-rtx-4090",
         "    ask         $0.0002 per slot-second",
+        "    spot        $0.00015 per slot-second (the market's price routing compares asks with)",
         "    slots       1 of 4 busy",
         "    claimed     decode 85.2 tok/s · prefill 2,100 tok/s · TTFT 120 ms",
         "    verified    not yet (the marketplace measures with canary requests)",
         "    reliability no history yet",
         "    routable    NO:",
         "      - unverified: waiting for its first canary requests to pass (seconds after registering)",
-        "      - ask_above_spot: its ask is above the market's spot price: lower --ask to take traffic",
+        "      - ask above spot: your ask $0.0002, spot $0.00015: its ask is above the market's spot price: lower --ask to take traffic",
         "      - brand_new_gate: see the Provider page of the dashboard",
         "  offer off_b  qwen2.5-7b:q8_0",
         "    verified    decode 61 tok/s · prefill 1,500 tok/s · TTFT 150 ms",
@@ -50,6 +52,11 @@ describe("status output", () => {
         "    routable    yes: taking traffic",
       ].join("\n"),
     );
+  });
+
+  it("names the gate alone when the marketplace sends no spot (older marketplaces)", () => {
+    const old = machineStatusResponse.parse({ machines: [{ machine_id: "m", name: "m", status: "online", offers: [{ offer_id: "o", model_id: "x:f16", ask_nanos_per_second: "5", gate_reasons: ["ask_above_spot"] }] }] });
+    expect(formatStatus(old, NOW)).toContain("      - ask_above_spot: its ask is above the market's spot price");
   });
 
   it("the minimal answer the schema allows still prints, and no machine says so", () => {

@@ -23,10 +23,19 @@ export function ago(then: string | null | undefined, now_ms: number): string {
   return `${Math.round(s / 3600)} h ago`;
 }
 
+/** The gate's name; the spot gate carries both prices, so the fix is obvious. */
+function gateHeadline(reason: string, o: MachineStatusOffer): string {
+  if (reason === "ask_above_spot" && o.ask_nanos_per_second != null && o.spot_nanos_per_second != null) {
+    return `ask above spot: your ask ${formatUsd(BigInt(o.ask_nanos_per_second))}, spot ${formatUsd(BigInt(o.spot_nanos_per_second))}`;
+  }
+  return reason;
+}
+
 function offerLines(o: MachineStatusOffer): string[] {
   const lines = [`  offer ${o.offer_id}  ${o.model_id}${o.hardware_class ? ` on ${o.hardware_class}` : ""}`];
   const row = (label: string, value: string) => lines.push(`    ${label.padEnd(12)}${value}`);
   if (o.ask_nanos_per_second != null) row("ask", `${formatUsd(BigInt(o.ask_nanos_per_second))} per slot-second`);
+  if (o.spot_nanos_per_second != null) row("spot", `${formatUsd(BigInt(o.spot_nanos_per_second))} per slot-second (the market's price routing compares asks with)`);
   if (o.slots != null) row("slots", `${o.active_slots ?? "?"} of ${o.slots} busy`);
   if (o.claimed !== undefined) row("claimed", figures(o.claimed));
   if (o.verified !== undefined) row("verified", o.verified ? figures(o.verified) : "not yet (the marketplace measures with canary requests)");
@@ -34,7 +43,7 @@ function offerLines(o: MachineStatusOffer): string[] {
   if (o.gate_reasons.length === 0) row("routable", "yes: taking traffic");
   else {
     row("routable", "NO:");
-    for (const r of o.gate_reasons) lines.push(`      - ${r}: ${explainGate(r)}`);
+    for (const r of o.gate_reasons) lines.push(`      - ${gateHeadline(r, o)}: ${explainGate(r)}`);
   }
   return lines;
 }

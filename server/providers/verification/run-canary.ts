@@ -19,6 +19,7 @@ export async function runCanary(ctx: ServiceContext, offer: DueOffer, opts: { co
     total_timeout_ms: opts.config.total_timeout_ms,
     signal: opts.signal,
     now: ctx.now,
+    policy: ctx.endpoint_policy,
   });
   if (opts.signal?.aborted) {
     // Shutting down: the cut-off canary says nothing about the provider. Due again at once for whoever runs next.

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { newId } from "../../../lib/ids";
-import { dispatchToAgent, type DispatchTarget, type UpstreamResponse } from "../../gateway/dispatch";
+import { dispatchFailure, dispatchToAgent, type DispatchTarget, type UpstreamResponse } from "../../gateway/dispatch";
+import type { EndpointPolicy } from "../../http/endpoint-policy";
 import { eventData, SseSplitter } from "../../gateway/sse";
 import { CANARY_PATH, canaryUpstreamBody, type CanaryPrompt } from "./prompts";
 import { decodeRate } from "./statistics";
@@ -28,7 +29,7 @@ export type CanaryMeasurement = {
  */
 export async function sendCanary(
   target: DispatchTarget,
-  input: { modelId: string; prompt: CanaryPrompt; max_tokens: number; headers_timeout_ms: number; total_timeout_ms: number; signal?: AbortSignal; now: () => Date },
+  input: { modelId: string; prompt: CanaryPrompt; max_tokens: number; headers_timeout_ms: number; total_timeout_ms: number; signal?: AbortSignal; now: () => Date; policy?: EndpointPolicy },
 ): Promise<CanaryMeasurement> {
   const requestId = newId("request");
   const at = input.now();
@@ -54,9 +55,10 @@ export async function sendCanary(
   const elapsed = () => Math.max(0, performance.now() - start);
   let upstream: UpstreamResponse;
   try {
-    upstream = await dispatchToAgent(target, { path: CANARY_PATH, body, nonce: requestId, signal, headers_timeout_ms: input.headers_timeout_ms });
+    upstream = await dispatchToAgent(target, { path: CANARY_PATH, body, nonce: requestId, signal, headers_timeout_ms: input.headers_timeout_ms, policy: input.policy });
   } catch (err) {
-    return failed(signal.aborted ? "timeout" : `unreachable: ${(err as Error).message}`.slice(0, 300));
+    // A stable reason only: the provider sees it, and OS error text (addresses, ports, refused vs filtered) is a port scanner.
+    return failed(signal.aborted ? "timeout" : dispatchFailure(err));
   }
   if (!upstream.ok) {
     await upstream.body.cancel().catch(() => {});
@@ -98,7 +100,7 @@ export async function sendCanary(
       }
     }
   } catch (err) {
-    streamError = signal.aborted ? "timeout" : `stream_broken: ${(err as Error).message}`.slice(0, 300);
+    streamError = signal.aborted ? "timeout" : "stream_broken";
   }
   const duration_ms = elapsed();
 

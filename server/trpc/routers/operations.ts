@@ -1,0 +1,22 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { isOperator } from "../../auth/operators";
+import { countOpenDeadLetters, listDeadLetters, replayDeadLetters } from "../../billing/dead-letters";
+import { createTRPCRouter, protectedProcedure } from "../init";
+
+/** Platform operators only (OPERATOR_EMAILS); everyone else gets FORBIDDEN, whatever their organization role. */
+const operatorProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (!isOperator(ctx.runtime.env.OPERATOR_EMAILS, ctx.user.email)) throw new TRPCError({ code: "FORBIDDEN", message: "This needs a platform operator (OPERATOR_EMAILS)." });
+  return next();
+});
+
+/** Settlements the ledger refused: each still holds its cost against the buyer until replayed. */
+export const operationsRouter = createTRPCRouter({
+  deadLetters: operatorProcedure.query(async ({ ctx }) => ({
+    open: await listDeadLetters(ctx.runtime.services),
+    totals: await countOpenDeadLetters(ctx.runtime.services),
+  })),
+  replayDeadLetters: operatorProcedure
+    .input(z.object({ request_ids: z.array(z.string().regex(/^req_[0-9A-Z]{26}$/)).max(500).optional() }))
+    .mutation(({ ctx, input }) => replayDeadLetters(ctx.runtime.services, input.request_ids ? { requestIds: input.request_ids } : {})),
+});
