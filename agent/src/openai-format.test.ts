@@ -109,6 +109,8 @@ describe("responseShapes", () => {
     });
     expect(s.chunk({}, "length").choices).toEqual([{ index: 0, delta: {}, logprobs: null, finish_reason: "length" }]);
     expect(s.usageChunk(usage)).toEqual({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1_700_000_000, model: "tiny:f32", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } });
+    // The slot time served travels to the gateway in the usage chunk (lib/wire/metering.ts).
+    expect(s.usageChunk(usage, 42).usage).toEqual({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8, served_ms: 42 });
   });
 
   it("completion: text_completion objects with text choices", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SERVED_MS_USAGE_FIELD } from "../../lib/wire/metering";
 import type { ChatMessage, GenerateRequest } from "./engine/types";
 
 /** What the agent accepts from the gateway (already validated there; re-checked because agents trust nobody). */
@@ -65,8 +66,9 @@ export function responseShapes(kind: "chat" | "completion", model: string, id: s
       const choice = kind === "chat" ? { index: 0, delta, logprobs: null, finish_reason } : { index: 0, text: delta.content ?? "", logprobs: null, finish_reason };
       return { id, object: chunkObject, created: created_s, model, choices: [choice] };
     },
-    usageChunk(usage: Usage) {
-      return { id, object: chunkObject, created: created_s, model, choices: [], usage: usageOut(usage) };
+    /** The final usage chunk; `served_ms` (slot time served) travels in it to the gateway, which strips it. */
+    usageChunk(usage: Usage, served_ms?: number) {
+      return { id, object: chunkObject, created: created_s, model, choices: [], usage: { ...usageOut(usage), ...(served_ms === undefined ? {} : { [SERVED_MS_USAGE_FIELD]: served_ms }) } };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { AGENT_TIME_HEADER, NonceCache, verifyRequest } from "../../lib/signing";
+import { SERVED_MS_HEADER } from "../../lib/wire/metering";
 import { EngineRequestError, type Engine } from "./engine/types";
 import { agentChatRequest, agentCompletionRequest, responseShapes, toGenerateRequest, type AgentRequestBody } from "./openai-format";
 
@@ -98,7 +99,8 @@ export async function serveGeneration(
       if (ev.type === "delta") text += ev.text;
       else {
         const out = JSON.stringify(shapes.full(text, ev.finish_reason, ev.usage));
-        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out), ...agentTime() });
+        // The slot time served (queue excluded): the most the marketplace bills the buyer for this answer.
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out), ...agentTime(), [SERVED_MS_HEADER]: String(ev.served_ms) });
         res.end(out);
       }
     }
@@ -118,7 +120,7 @@ export async function serveGeneration(
       if (e.type === "delta") send(shapes.chunk({ content: e.text }, null));
       else {
         send(shapes.chunk({}, e.finish_reason));
-        if (body.stream_options?.include_usage) send(shapes.usageChunk(e.usage));
+        if (body.stream_options?.include_usage) send(shapes.usageChunk(e.usage, e.served_ms));
       }
     }
     res.end("data: [DONE]\n\n");

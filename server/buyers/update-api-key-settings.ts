@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { apiKeys } from "../../db/schema";
-import { formatUsd, NANOS_PER_USD, usdToNanos } from "../../lib/money";
+import { formatUsd, MAX_AMOUNT_NANOS, usdToNanos } from "../../lib/money";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
 import { spotlanePreferences, type SpotlanePreferences } from "../gateway/schemas";
@@ -8,8 +8,8 @@ import { spotlanePreferences, type SpotlanePreferences } from "../gateway/schema
 /** Bounds that catch typos (an extra zero, a unit mix-up); null in the column means unlimited. */
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 export const MAX_CONCURRENCY_LIMIT = 10_000;
-/** $1,000,000,000 a month: far above any real budget, and well inside a signed 64-bit column. */
-export const MAX_MONTHLY_SPEND_LIMIT_NANOS = 1_000_000_000n * NANOS_PER_USD;
+/** $1,000,000,000 a month: the one range for amounts people type (lib/money.ts), well inside a signed 64-bit column. */
+export const MAX_MONTHLY_SPEND_LIMIT_NANOS = MAX_AMOUNT_NANOS;
 
 export type ApiKeySettings = {
   /** Requests per minute; null = unlimited. */

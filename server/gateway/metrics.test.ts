@@ -87,6 +87,15 @@ describe("gateway metrics", () => {
     expect(sample(text, "spotlane_settlement_flushes_total", { result: "ok" })).toBe(1);
     expect(sample(text, "spotlane_settlement_flushes_total", { result: "error" })).toBe(1);
     expect(sample(text, "spotlane_settlement_requests_flushed_total")).toBe(50);
+    // Dead letters are read at scrape time; a failing read leaves the last figures rather than failing the scrape.
+    let open: { count: number; amount_nanos: bigint } | null = { count: 2, amount_nanos: 1_500_000_000n };
+    m.observeDeadLetters(async () => (open ? open : Promise.reject(new Error("db down"))));
+    text = await m.render();
+    expect(sample(text, "spotlane_settlement_dead_letters")).toBe(2);
+    expect(sample(text, "spotlane_settlement_dead_letter_held_nanos")).toBe(1_500_000_000);
+    open = null;
+    await new Promise((r) => setTimeout(r, 120));
+    expect(sample(await m.render(), "spotlane_settlement_dead_letters")).toBe(2);
   });
 
   it("keeps one registry per instance, so several servers in one process do not mix", async () => {

@@ -158,19 +158,32 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
     },
   });
   // Settlements the ledger refused: each one is money held and not yet posted, so operators alert on > 0.
+  // Both gauges are filled from one read per scrape (prom-client collects metrics concurrently).
   let readDeadLetters: (() => Promise<{ count: number; amount_nanos: bigint }>) | null = null;
-  const deadLetterAmount = new Gauge({ name: `${p}settlement_dead_letter_held_nanos`, help: "Nano-USD held by open settlement dead letters.", registers });
+  let deadLetterRead: { at_ms: number; result: Promise<{ count: number; amount_nanos: bigint } | null> } | null = null;
+  const readDeadLettersOnce = () => {
+    if (!readDeadLetters) return Promise.resolve(null);
+    const now_ms = performance.now();
+    if (!deadLetterRead || now_ms - deadLetterRead.at_ms > 100) deadLetterRead = { at_ms: now_ms, result: readDeadLetters().catch(() => null) };
+    return deadLetterRead.result;
+  };
   new Gauge({
     name: `${p}settlement_dead_letters`,
     help: "Open settlement dead letters (settlements the ledger refused; replay with npm run settlements:replay).",
     registers,
     async collect() {
-      if (!readDeadLetters) return;
-      const open = await readDeadLetters().catch(() => null);
-      if (!open) return;
-      this.set(open.count);
+      const open = await readDeadLettersOnce();
+      if (open) this.set(open.count);
+    },
+  });
+  new Gauge({
+    name: `${p}settlement_dead_letter_held_nanos`,
+    help: "Nano-USD held by open settlement dead letters.",
+    registers,
+    async collect() {
+      const open = await readDeadLettersOnce();
       // Prometheus samples are floats: an approximate amount is what an alert needs; the ledger has the exact one.
-      deadLetterAmount.set(Number(open.amount_nanos));
+      if (open) this.set(Number(open.amount_nanos));
     },
   });
   const flushes = new Counter({

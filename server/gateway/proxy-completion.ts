@@ -12,12 +12,14 @@ import type { ProviderErrorReason, RequestObservation } from "./metrics";
 import { resolvePreferences } from "./preferences";
 import { effectiveBidNanos } from "../market/standing-bids";
 import { parseJsonBody, readBody } from "./read-body";
+import { readCapped } from "../http/read-capped";
 import { relayJson, relayStream, type Finish } from "./relay";
 import { chatCompletionRequest, completionRequest } from "./schemas";
 
 type Endpoint = "chat.completions" | "completions";
 const UPSTREAM_PATH: Record<Endpoint, string> = { "chat.completions": "/v1/chat/completions", completions: "/v1/completions" };
 const RTT_EWMA_WEIGHT = 0.2;
+const MAX_UPSTREAM_ERROR_BYTES = 64 * 1024;
 
 function promptTexts(body: { messages?: unknown; prompt?: unknown }): string[] {
   if (typeof body.prompt === "string") return [body.prompt];
@@ -136,7 +138,8 @@ async function tryAttempt(
       keep = true;
       return { kind: "ok", upstream, dispatch_ms };
     }
-    const text = await upstream.text().catch(() => "");
+    // An error answer is relayed or summarized, never buffered whole: a hostile provider may send gigabytes.
+    const text = await readCapped(upstream.body, MAX_UPSTREAM_ERROR_BYTES).catch(() => "");
     if (upstream.status >= 500 || upstream.status === 429 || upstream.status === 401) {
       // 401 from an agent means its secret rotated under us (it re-registered): another provider may serve.
       return { kind: "failed", reason: upstream.status >= 500 ? "http_5xx" : "http_4xx", message: `HTTP ${upstream.status} ${text.slice(0, 200)}` };

@@ -6,6 +6,8 @@ import type { UpstreamResponse } from "./dispatch";
 import { ServiceError } from "../errors";
 import type { RequestObservation } from "./metrics";
 import { upstreamUsage } from "./schemas";
+import { MAX_UPSTREAM_BODY_BYTES, readCapped } from "../http/read-capped";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./read-body";
 import { eventData, SseSplitter } from "./sse";
 
 export type Usage = { prompt_tokens: number; completion_tokens: number };
@@ -67,7 +69,10 @@ const HOLD_EXHAUSTED = "The provider did not finish within the slot time your ho
 export async function relayJson(upstream: UpstreamResponse, ctx: RelayContext): Promise<void> {
   let payload: Record<string, unknown>;
   try {
-    payload = (await upstream.json()) as Record<string, unknown>;
+    payload = JSON.parse(await readCapped(upstream.body, MAX_UPSTREAM_BODY_BYTES)) as Record<string, unknown>;
+    // A hostile provider's JSON is checked like a buyer's: an object, and shallow enough to re-serialize.
+    if (payload === null || typeof payload !== "object" || Array.isArray(payload)) throw new Error("not a JSON object");
+    if (nestsDeeperThan(payload, MAX_JSON_DEPTH)) throw new Error(`nests deeper than ${MAX_JSON_DEPTH} levels`);
   } catch (err) {
     const gone = ctx.clientGone();
     const errorCode = gone ? "client_disconnected" : ctx.stopped() ? "hold_exhausted" : "upstream_bad_body";

@@ -31,7 +31,7 @@ export type SpotlanePreferences = z.infer<typeof spotlanePreferences>;
 export const spotlaneOptions = spotlanePreferences.optional();
 
 export const chatCompletionRequest = z.looseObject({
-  model: z.string().min(1),
+  model: z.string().min(1).max(256),
   messages: z.array(chatMessage).min(1),
   stream: z.boolean().optional().default(false),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
@@ -47,7 +47,7 @@ export const chatCompletionRequest = z.looseObject({
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequest>;
 
 export const completionRequest = z.looseObject({
-  model: z.string().min(1),
+  model: z.string().min(1).max(256),
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),
   stream: z.boolean().optional().default(false),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),

@@ -1,19 +1,60 @@
-/** Splits a byte stream of Server-Sent Events into whole events (text before each blank line). */
+/** A provider's single SSE event may not exceed this (a chunk with logprobs is a few KB; tool calls a few hundred). */
+export const MAX_SSE_EVENT_BYTES = 1024 * 1024;
+
+export class SseEventTooLarge extends Error {
+  constructor(readonly limit_bytes: number) {
+    super(`an event exceeded ${limit_bytes} bytes without ending`);
+    this.name = "SseEventTooLarge";
+  }
+}
+
+/**
+ * Splits a byte stream of Server-Sent Events into whole events (text before each blank line).
+ * Scans incrementally: each character is looked at a bounded number of times however the stream is
+ * chunked, so a huge event with no blank line costs linear time, and past `max_event_bytes` it is refused.
+ */
 export class SseSplitter {
-  private buffer = "";
+  /** Text of the event in progress, as received: joined only once its end is found, so no byte is rescanned. */
+  private parts: string[] = [];
+  private pending_chars = 0;
+  /** The last few characters of `parts`: a separator may straddle two chunks. */
+  private tail = "";
   private decoder = new TextDecoder();
 
+  constructor(private max_event_bytes = MAX_SSE_EVENT_BYTES) {}
+
   push(bytes: Uint8Array): string[] {
-    this.buffer += this.decoder.decode(bytes, { stream: true });
+    let text = this.decoder.decode(bytes, { stream: true });
     const events: string[] = [];
-    let idx: number;
-    while ((idx = this.buffer.search(/\r?\n\r?\n/)) !== -1) {
-      const sep = this.buffer.startsWith("\r\n", idx) ? 4 : 2;
-      events.push(this.buffer.slice(0, idx));
-      this.buffer = this.buffer.slice(idx + sep);
+    for (let found = findSeparator(this.tail + text); found; found = findSeparator(this.tail + text)) {
+      // Where the separator starts, counted in `text`; negative when it starts inside the tail.
+      const cut = found.index - this.tail.length;
+      const pending = this.parts.join("");
+      events.push(cut >= 0 ? pending + text.slice(0, cut) : pending.slice(0, pending.length + cut));
+      // The separator ends in `text`: the tail alone never holds a whole one.
+      text = text.slice(cut + found.length);
+      this.parts = [];
+      this.pending_chars = 0;
+      this.tail = "";
     }
+    if (text.length > 0) {
+      this.parts.push(text);
+      this.pending_chars += text.length;
+      this.tail = (this.tail + text).slice(-3);
+    }
+    // Characters, not bytes: within a factor of 4, and exact for the ASCII that SSE JSON mostly is.
+    if (this.pending_chars > this.max_event_bytes) throw new SseEventTooLarge(this.max_event_bytes);
     return events;
   }
+}
+
+/** The first blank line (`\n\n`, `\r\n\r\n`, or mixed). */
+function findSeparator(s: string): { index: number; length: number } | null {
+  for (let i = s.indexOf("\n"); i !== -1; i = s.indexOf("\n", i + 1)) {
+    if (s[i + 1] === "\n") return { index: s[i - 1] === "\r" ? i - 1 : i, length: s[i - 1] === "\r" ? 3 : 2 };
+    if (s[i + 1] === "\r" && s[i + 2] === "\n") return { index: s[i - 1] === "\r" ? i - 1 : i, length: s[i - 1] === "\r" ? 4 : 3 };
+  }
+  return null;
 }
 
 /** The `data:` payload of one event, or null for comments and other fields. */

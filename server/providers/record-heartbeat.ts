@@ -1,11 +1,15 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { HeartbeatRequest } from "../../lib/wire/agent";
 import { machines, offers } from "../../db/schema";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
 import { heartbeatUptimeSet } from "./verification/uptime";
 
-/** Marks the machine alive (or draining) and records each offer's slot load. */
+/**
+ * Marks the machine alive (or draining) and records each offer's slot load. A heartbeat may lower an
+ * offer's slots (an engine restarted smaller, slots taken for local use), never raise them above what
+ * was registered: routing would send more concurrent traffic than canaries measured it at.
+ */
 export async function recordHeartbeat(ctx: ServiceContext, input: { organizationId: string; heartbeat: HeartbeatRequest }): Promise<void> {
   const now = ctx.now();
   const { heartbeat } = input;
@@ -19,7 +23,11 @@ export async function recordHeartbeat(ctx: ServiceContext, input: { organization
     for (const o of heartbeat.offers) {
       await tx
         .update(offers)
-        .set({ activeSlots: Math.min(o.active_slots, o.slots), slots: o.slots, updatedAt: now })
+        .set({
+          slots: sql`least(${o.slots}::int, ${offers.registeredSlots})`,
+          activeSlots: sql`least(${o.active_slots}::int, ${o.slots}::int, ${offers.registeredSlots})`,
+          updatedAt: now,
+        })
         .where(and(eq(offers.id, o.offer_id), eq(offers.machineId, heartbeat.machine_id)));
     }
   });

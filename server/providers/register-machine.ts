@@ -69,6 +69,8 @@ export async function registerMachine(ctx: ServiceContext, input: { organization
       const verdict = verdicts[i]!;
       const values = {
         slots: claim.slots,
+        // The ceiling heartbeats may report (record-heartbeat.ts), and what canaries measure at full concurrency.
+        registeredSlots: claim.slots,
         activeSlots: 0,
         hardwareClass: request.hardware.hardware_class,
         askNanosPerSecond: BigInt(claim.ask_nanos_per_second),

@@ -4,12 +4,16 @@ import { request } from "node:http";
 
 export type RawAnswer = { status: number; contentType: string; text: string; headers: Record<string, string | string[] | undefined>; elapsed_ms: number };
 
-export function rawRequest(baseUrl: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string; timeout_ms?: number }): Promise<RawAnswer> {
+/**
+ * One request on a fresh connection by default (so one broken connection cannot make the next,
+ * unrelated case hang); `keepAlive` passes an agent whose connections are reused.
+ */
+export function rawRequest(baseUrl: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string; timeout_ms?: number; agent?: import("node:http").Agent }): Promise<RawAnswer> {
   const url = new URL(baseUrl);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method: opts.method ?? "GET", path: opts.path, headers: { ...(opts.body !== undefined ? { "content-length": String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers }, timeout: opts.timeout_ms ?? 30_000 },
+      { host: url.hostname, port: url.port, agent: opts.agent ?? false, method: opts.method ?? "GET", path: opts.path, headers: { ...(opts.body !== undefined ? { "content-length": String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers }, timeout: opts.timeout_ms ?? 30_000 },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

@@ -57,11 +57,23 @@ describe("embedded engine (tiny model)", () => {
     const b = await collect(chat("what is the market price of a spot lane?", 32));
     expect(a.text.length).toBeGreaterThan(0);
     expect(b.text).toBe(a.text);
-    expect(a.done).toEqual({ type: "done", finish_reason: "length", usage: { prompt_tokens: a.done.usage.prompt_tokens, completion_tokens: 32 } });
+    expect(a.done).toEqual({ type: "done", finish_reason: "length", usage: { prompt_tokens: a.done.usage.prompt_tokens, completion_tokens: 32 }, served_ms: expect.any(Number) });
     expect(Number.isInteger(a.done.usage.prompt_tokens)).toBe(true);
     expect(a.done.usage.prompt_tokens).toBeGreaterThan(10); // template markers + words
     const other = await collect(chat("tell me about the water in the old house", 32));
     expect(other.text).not.toBe(a.text);
+  });
+
+  it("reports the slot time it served, not the time a request queued for a slot", async () => {
+    // 2 slots, 4 identical requests: the second pair waits for the first pair's slots.
+    const timed = () => {
+      const started = performance.now();
+      return collect(chat("queue for a slot, please", 48)).then((r) => ({ ...r, wall_ms: performance.now() - started }));
+    };
+    const runs = await Promise.all([timed(), timed(), timed(), timed()]);
+    for (const r of runs) expect(r.done.served_ms).toBeLessThanOrEqual(Math.ceil(r.wall_ms));
+    const firstPair = Math.min(runs[0]!.done.served_ms, runs[1]!.done.served_ms);
+    for (const queued of runs.slice(2)) expect(queued.wall_ms - queued.done.served_ms).toBeGreaterThan(0.5 * firstPair);
   });
 
   it("raw completion mode works and a seeded sample is reproducible", async () => {

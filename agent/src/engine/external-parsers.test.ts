@@ -2,7 +2,7 @@
 // document them (llama.cpp tools/server/README.md; vLLM's /v1/models, /server_info and metrics).
 import { describe, expect, it } from "vitest";
 import { errorFromResponse, quantizationFromName } from "./http-helpers";
-import { loadFromMetrics as llamaLoad, parseProps, parseSlots, usageFromTimings } from "./llama-server";
+import { loadFromMetrics as llamaLoad, parseProps, parseSlots, servedMsFromTimings, usageFromTimings } from "./llama-server";
 import { EngineRequestError } from "./types";
 import { loadFromMetrics as vllmLoad, parseModels, parseServerInfo } from "./vllm";
 
@@ -33,6 +33,9 @@ describe("llama-server responses", () => {
   it("usage from the final chunk's timings: prompt = processed + cached", () => {
     expect(usageFromTimings({ choices: [], timings: { cache_n: 236, prompt_n: 1, prompt_ms: 30.9, predicted_n: 35, predicted_ms: 661 } })).toEqual({ prompt_tokens: 237, completion_tokens: 35 });
     expect(usageFromTimings({ choices: [] })).toBeNull();
+    // Its own processing time (queue excluded) is the slot time the agent reports.
+    expect(servedMsFromTimings({ choices: [], timings: { cache_n: 236, prompt_n: 1, prompt_ms: 30.9, predicted_n: 35, predicted_ms: 661 } })).toBeCloseTo(691.9);
+    expect(servedMsFromTimings({ choices: [], timings: { predicted_n: 35 } })).toBeNull();
   });
 });
 

@@ -27,6 +27,8 @@ export type HttpEngineOptions = {
   samplingExtras: (req: GenerateRequest) => Record<string, unknown>;
   /** Usage from engine-specific fields when the stream carries no `usage` (llama-server `timings`). */
   usageFromChunk?: (chunk: Chunk) => Usage | null;
+  /** The engine's own processing time for the request (prompt + generation, its queue excluded), ms, when a chunk carries it. */
+  servedMsFromChunk?: (chunk: Chunk) => number | null;
   pollLoad: () => Promise<ReportedLoad>;
   health: () => Promise<EngineHealth>;
   pollInterval_ms?: number;
@@ -138,6 +140,13 @@ export class HttpEngine implements Engine {
       stream_options: { include_usage: true },
       ...this.opts.samplingExtras(req),
     };
+    // External engines queue internally, out of the agent's sight, so the slot time reported (served_ms)
+    // is the engine's own timing when it gives one (llama-server `timings`), else the time from its first
+    // streamed byte to the end: its queue and the prefill before the first token then go unbilled, the
+    // provider's cost, never the buyer's.
+    const sent_ms = performance.now();
+    let firstByte_ms: number | null = null;
+    let engineServed_ms: number | null = null;
     const res = await fetch(new URL(chat ? "/v1/chat/completions" : "/v1/completions", this.opts.baseUrl), {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream", ...this.opts.headers },
@@ -150,8 +159,10 @@ export class HttpEngine implements Engine {
     let usage: Usage | null = null;
     let deltas = 0;
     for await (const data of sseData(res.body)) {
+      firstByte_ms ??= performance.now();
       if (data === "[DONE]") break;
       const chunk = JSON.parse(data) as Chunk;
+      engineServed_ms = this.opts.servedMsFromChunk?.(chunk) ?? engineServed_ms;
       if (chunk.error) throw new Error(`${this.info.engine} failed mid-stream: ${typeof chunk.error === "string" ? chunk.error : (chunk.error.message ?? "unknown error")}`);
       const choice = chunk.choices?.[0];
       const text = chat ? choice?.delta?.content : choice?.text;
@@ -165,6 +176,8 @@ export class HttpEngine implements Engine {
     }
     if (!finish) throw new Error(`${this.info.engine} ended the stream without a finish reason`);
     // Last resort: an engine that reports no usage at all is billed by what was streamed.
-    yield { type: "done", finish_reason: finish, usage: usage ?? { prompt_tokens: 0, completion_tokens: deltas } };
+    const end_ms = performance.now();
+    const served_ms = Math.round(Math.min(end_ms - sent_ms, engineServed_ms ?? end_ms - (firstByte_ms ?? end_ms)));
+    yield { type: "done", finish_reason: finish, usage: usage ?? { prompt_tokens: 0, completion_tokens: deltas }, served_ms: Math.max(0, served_ms) };
   }
 }

@@ -59,6 +59,14 @@ export function usageFromTimings(chunk: Chunk): { prompt_tokens: number; complet
   return { prompt_tokens: (typeof t.prompt_n === "number" ? t.prompt_n : 0) + (typeof t.cache_n === "number" ? t.cache_n : 0), completion_tokens: t.predicted_n };
 }
 
+/** llama-server's own time on the request (`timings.prompt_ms + predicted_ms`): prefill and generation, its queue excluded. */
+export function servedMsFromTimings(chunk: Chunk): number | null {
+  const t = chunk.timings;
+  if (!isObject(t) || typeof t.prompt_ms !== "number" || typeof t.predicted_ms !== "number") return null;
+  const ms = t.prompt_ms + t.predicted_ms;
+  return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
 // OpenAI semantics on llama-server: its defaults (top_k 40, min_p 0.05, and repeat_penalty 1.1 on
 // older builds) would change the distribution. cache_prompt off: reusing a cached prefix changes
 // batch shapes and can flip greedy ties (the README's warning), and the marketplace fingerprints
@@ -120,6 +128,7 @@ export async function connectLlamaServer(opts: LlamaServerOptions): Promise<Engi
     model: basename(modelPath) || "default",
     samplingExtras,
     usageFromChunk: usageFromTimings,
+    servedMsFromChunk: servedMsFromTimings,
     pollLoad,
     health: () => health(baseUrl, headers).catch((err: Error) => ({ ok: false, detail: err.message })),
     pollInterval_ms: opts.pollInterval_ms,
