@@ -319,7 +319,10 @@ describe("spotlane-agent operations (real llama.cpp, real HTTP, PGlite marketpla
     const row = await waitFor("request settled", () => requestRow(requestId));
     expect(row).toMatchObject({ status: "aborted", errorCode: "client_disconnected", priceNanosPerSecond: PRICE_NANOS });
     expect(row.costNanos).toBeGreaterThan(0n);
-    expect(row.costNanos).toBe((PRICE_NANOS * BigInt(row.computeMs) + 500n) / 1000n);
+    // Billed (server/billing/meter.ts): the time held until the hang-up, never past the quote for what streamed.
+    expect(row.billedMs).toBeGreaterThan(0);
+    expect(row.billedMs).toBeLessThanOrEqual(Math.min(row.computeMs, row.quoteMs!));
+    expect(row.costNanos).toBe((PRICE_NANOS * BigInt(row.billedMs) + 500n) / 1000n);
     await expectSettledAndBalanced(requestId, buyer, "10");
   });
 

@@ -7,9 +7,12 @@
 export const SERVED_MS_HEADER = "x-spotlane-served-ms";
 export const SERVED_MS_USAGE_FIELD = "served_ms";
 
-/** The reported figure as whole ms, or null when absent or not a sane non-negative number. */
+/** Where the figure is stored (requests.served_ms, a 32-bit column); a larger report is recorded as this. */
+const MAX_SERVED_MS = 2_147_483_647;
+
+/** The reported figure as whole ms (at most MAX_SERVED_MS), or null when absent or not a non-negative number. */
 export function parseServedMs(value: unknown): number | null {
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : typeof value === "number" ? value : NaN;
-  if (!Number.isFinite(n) || n < 0 || n > Number.MAX_SAFE_INTEGER) return null;
-  return Math.round(n);
+  if (Number.isNaN(n) || n < 0) return null;
+  return Math.min(MAX_SERVED_MS, Math.round(n));
 }

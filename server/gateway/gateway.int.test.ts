@@ -39,12 +39,16 @@ describe.each(DB_KINDS)("gateway end to end on %s", (kind) => {
     expect(data.usage!.completion_tokens).toBe(16);
     const requestId = response.headers.get("x-spotlane-request-id")!;
     expect(response.headers.get("x-spotlane-market")).toBe(`${TINY_MODEL_ID}@cpu`);
-    const usage = data.usage as unknown as { cost_nanos: string; compute_ms: number; cost: number };
+    const usage = data.usage as unknown as { cost_nanos: string; compute_ms: number; billed_ms: number; cost: number; served_ms?: number };
+    // The agent's served-time report is for the gateway only.
+    expect(usage.served_ms).toBeUndefined();
     await mp.settled();
     const [row] = await db().select().from(requests).where(eq(requests.id, requestId));
-    expect(row).toMatchObject({ status: "completed", promptTokens: data.usage!.prompt_tokens, completionTokens: 16, priceNanosPerSecond: 1_000_000n, computeMs: usage.compute_ms });
-    // price × compute_ms / 1000, half-up; buyer debit = provider credit + fee.
-    expect(row!.costNanos).toBe((1_000_000n * BigInt(usage.compute_ms) + 500n) / 1000n);
+    expect(row).toMatchObject({ status: "completed", promptTokens: data.usage!.prompt_tokens, completionTokens: 16, priceNanosPerSecond: 1_000_000n, computeMs: usage.compute_ms, billedMs: usage.billed_ms });
+    // Billed: the slot time served, never more than measured or quoted (server/billing/meter.ts).
+    expect(row!.billedMs).toBeLessThanOrEqual(Math.min(row!.computeMs, row!.servedMs!, row!.quoteMs!));
+    // price × billed_ms / 1000, half-up; buyer debit = provider credit + fee.
+    expect(row!.costNanos).toBe((1_000_000n * BigInt(usage.billed_ms) + 500n) / 1000n);
     expect(String(row!.costNanos)).toBe(usage.cost_nanos);
     expect(row!.providerEarningsNanos + row!.platformFeeNanos).toBe(row!.costNanos);
     const lines = await db().select({ amount: ledgerLines.amountNanos }).from(ledgerLines).innerJoin(journalEntries, eq(ledgerLines.journalEntryId, journalEntries.id)).where(eq(journalEntries.requestId, requestId));
