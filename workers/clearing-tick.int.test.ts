@@ -101,6 +101,29 @@ describe.each(DB_KINDS)("clearing tick on %s", (kind) => {
     expect(model.spotlane.markets.find((m) => m.hardware_class === H100)!.spot_price_nanos_per_second).toBe(String(spots[4]));
   });
 
+  it("a 1-slot offer at 1 nano does not take a cpu market of honest offers at 50,000 (issue #8); a spot the old rule left at 134 recovers in 20 ticks", async () => {
+    const model = "tiny-offer-test:q4_k_m";
+    const t0 = new Date("2026-03-02T12:00:00.000Z");
+    const provider = await seedOrganization(db(), "honest");
+    const attacker = await seedOrganization(db(), "tiny");
+    const fresh = new Date(t0.getTime() - 1_000);
+    for (let i = 0; i < 10; i++) await seedOffer(db(), { org: provider, model_id: model, hardware_class: CPU, ask_nanos_per_second: 50_000n, slots: 4, heartbeat_at: fresh });
+    await seedOffer(db(), { org: attacker, model_id: model, hardware_class: CPU, ask_nanos_per_second: 1n, slots: 1, heartbeat_at: fresh });
+    // The price the old rule had reached when the finding was made.
+    await db().insert(markets).values({ modelId: model, hardwareClass: CPU, spotNanosPerSecond: 134n, lowestAskNanosPerSecond: 1n, supplySlots: 1, totalSupplySlots: 41, demandMillislots: 0, totalDemandMillislots: 0, utilization: 0, shortage: false, at: fresh });
+
+    const spots: (bigint | null)[] = [];
+    for (let i = 0; i < 22; i++) {
+      const outcome = await runClearingTick(db(), t0, DEFAULT_TICK_CONFIG);
+      spots.push(outcome.cleared.find((c) => c.model_id === model)!.result.spot_nanos_per_second);
+    }
+    // 5% of the 50,000 reference a tick: 134 + 19 × 2,500 = 47,634, then the honest level, where it stays.
+    expect(spots.slice(0, 2)).toEqual([2_634n, 5_134n]);
+    expect(spots.slice(18)).toEqual([47_634n, 50_000n, 50_000n, 50_000n]);
+    const row = await db().select().from(markets).where(and(eq(markets.modelId, model), eq(markets.hardwareClass, CPU)));
+    expect(row[0]).toMatchObject({ spotNanosPerSecond: 50_000n, lowestAskNanosPerSecond: 1n, supplySlots: 41, totalSupplySlots: 41 });
+  });
+
   it("prunes history older than the retention window", async () => {
     const before = await db().select({ n: sql<number>`count(*)::int` }).from(marketTicks);
     expect(before[0]!.n).toBeGreaterThan(0);

@@ -18,7 +18,7 @@ export function RecentRequests() {
   const recent = useQuery(trpc.buyer.requests.recent.queryOptions(undefined, { refetchInterval: 5_000 }));
   return (
     <Card>
-      <CardHeader title="Recent requests" description="Last 50 requests. Cost = locked price × compute time." />
+      <CardHeader title="Recent requests" description="Last 50 requests. Cost = locked price × billed time (the slot time served, never more than measured or quoted)." />
       <CardBody className="px-2">
         {recent.error ? <QueryError error={recent.error} /> : null}
         <Table data-testid="requests-table">
@@ -28,7 +28,7 @@ export function RecentRequests() {
               <Th>Model</Th>
               <Th>Provider machine</Th>
               <Th>Status</Th>
-              <Th numeric>Compute</Th>
+              <Th numeric>Billed / measured</Th>
               <Th numeric>Tokens in / out</Th>
               <Th numeric>Price</Th>
               <Th numeric>Cost</Th>
@@ -57,7 +57,9 @@ export function RecentRequests() {
                       {r.status}
                     </Badge>
                   </Td>
-                  <Td numeric>{formatInt(r.compute_ms)} ms</Td>
+                  <Td numeric title="billed slot time / dispatch to last byte">
+                    {formatInt(r.billed_ms)} / {formatInt(r.compute_ms)} ms
+                  </Td>
                   <Td numeric>
                     {formatInt(r.prompt_tokens)} / {formatInt(r.completion_tokens)}
                   </Td>

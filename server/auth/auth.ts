@@ -64,6 +64,8 @@ export function createAuth(deps: AuthDeps) {
       // The only address source: server/main.ts sets it from the socket (and TRUSTED_PROXY_HOPS), replacing
       // anything the client sent; X-Forwarded-For itself is never read here.
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
+      // better-auth skips origin and callbackURL checks when NODE_ENV=test; check them always, so tests see production's rules.
+      disableOriginCheck: false,
       // Every table's id column is text without a default, so every model needs an id from here
       // (returning false would leave it to the database and fail): prefixed ids where we have a prefix.
       database: { generateId: ({ model }) => (model === "user" ? newId("user") : model === "organization" ? newId("organization") : model === "member" ? newId("member") : randomUUID()) },

@@ -16,7 +16,10 @@ export type RecentRequest = {
   stream: boolean;
   status: string;
   error_code: string | null;
+  /** Dispatch → last byte, as the gateway measured it. */
   compute_ms: number;
+  /** What was billed: the served slot time, capped by the measured time, the quote and the hold. */
+  billed_ms: number;
   ttft_ms: number | null;
   prompt_tokens: number;
   completion_tokens: number;
@@ -41,6 +44,7 @@ export async function recentRequests(ctx: ServiceContext, input: { organizationI
       status: requests.status,
       error_code: requests.errorCode,
       compute_ms: requests.computeMs,
+      billed_ms: requests.billedMs,
       ttft_ms: requests.ttftMs,
       prompt_tokens: requests.promptTokens,
       completion_tokens: requests.completionTokens,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBuyerBalance } from "../billing/balances";
+import { createAgentToken } from "../providers/create-agent-token";
 import { DB_KINDS } from "../../test/database";
 import { startTestMarketplace, type TestMarketplace } from "../../test/marketplace";
 import { TINY_MODEL_ID } from "../../test/tiny-model";
@@ -65,6 +66,17 @@ describe.each(DB_KINDS)("hostile input on %s", (kind) => {
   it("answers a malformed model path with a 400, not a 500", async () => {
     const res = await fetch(`${mp.baseUrl}/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${buyer.apiKey}` } });
     await expectOpenAI400(res, "model");
+  });
+
+  it("only the token that registered a machine keeps it alive", async () => {
+    const other = await createAgentToken(mp.server.runtime.services, { organizationId: provider.organizationId, name: "second" });
+    const res = await fetch(`${mp.baseUrl}/agent/v1/machines/heartbeat`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${other.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ machine_id: machineId, offers: [] }),
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/register again/);
   });
 
   it("refuses out-of-range agent numbers and control characters with 400s", async () => {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { offerGateReasons } from "../providers/liveness";
+import { offerStateGates } from "../providers/liveness";
 import type { GatewayDeps } from "./deps";
 import { ServiceError } from "../errors";
 
@@ -19,7 +19,8 @@ export async function listModels(deps: GatewayDeps, res: ServerResponse, onlyId?
     models.set(r.modelId, model);
     const market = model.markets.get(r.hardwareClass) ?? { hardware_class: r.hardwareClass, spot_price_nanos_per_second: "", live_offers: 0, slots: 0, available_slots: 0, spot: null };
     model.markets.set(r.hardwareClass, market);
-    const live = offerGateReasons({ machineStatus: r.machineStatus, lastHeartbeatAt: r.lastHeartbeatAt, offerStatus: r.offerStatus, verificationStatus: r.verificationStatus, suspendedReason: r.suspendedReason, now }).length === 0;
+    // Live supply by the router's own state gates (the same rows set the market's no-tick spot there).
+    const live = offerStateGates(r, now).length === 0;
     if (!live) continue;
     market.live_offers += 1;
     market.slots += r.slots;

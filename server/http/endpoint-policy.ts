@@ -71,14 +71,14 @@ export function isPublicAddress(address: string): boolean {
 }
 
 const RANGE_LABEL: Record<string, string> = {
-  loopback: "loopback",
-  private: "private-network",
-  uniqueLocal: "private-network (unique local)",
-  linkLocal: "link-local",
-  carrierGradeNat: "carrier-grade NAT",
-  unspecified: "unspecified",
-  broadcast: "broadcast",
-  multicast: "multicast",
+  loopback: "a loopback",
+  private: "a private network",
+  uniqueLocal: "a unique local (private network)",
+  linkLocal: "a link-local",
+  carrierGradeNat: "a carrier-grade NAT",
+  unspecified: "an unspecified",
+  broadcast: "a broadcast",
+  multicast: "a multicast",
 };
 
 /**
@@ -124,6 +124,9 @@ export function parseAllowList(value: string | readonly string[]): AllowEntry[] 
   return items.map((s) => s.trim()).filter((s) => s.length > 0).map(parseAllowEntry);
 }
 
+const NOT_ALLOWED = "The marketplace only calls agents at public addresses;";
+const HOW_TO_FIX = "Give the agent a public --public-url (operators of private deployments can allow networks with PROVIDER_ALLOWED_NETWORKS).";
+
 export class EndpointPolicy {
   private readonly entries: AllowEntry[];
   private readonly lookup: LookupAll;
@@ -144,7 +147,7 @@ export class EndpointPolicy {
 
   /** Why a connection to this IP and port is refused, or null when it is allowed. */
   addressRefusal(address: string, port: number): string | null {
-    if (isIP(address) === 0) return "it is not an IP address";
+    if (isIP(address) === 0) return "not an IP address";
     const ip = effectiveAddress(address);
     const canonical = canonicalAddress(address);
     for (const e of this.entries) {
@@ -153,7 +156,7 @@ export class EndpointPolicy {
     }
     const range = ip.range();
     if (range === "unicast") return null;
-    return `it is a ${RANGE_LABEL[range] ?? "reserved"} address`;
+    return `${RANGE_LABEL[range] ?? "a reserved"} address`;
   }
 
   /** A hostname the operator allowed by name: it may resolve to any address. */
@@ -196,8 +199,8 @@ export class EndpointPolicy {
     if (this.hostAllowed(hostname, port)) return resolved;
     const allowed = resolved.filter((a) => this.addressRefusal(a, port) === null);
     if (allowed.length === 0) {
-      const why = resolved.length > 0 ? this.addressRefusal(resolved[0]!, port) : "it resolves to no address";
-      throw new EndpointNotAllowedError(`The marketplace only calls agents at public addresses; ${hostname} resolves to an address it will not call (${why}).`);
+      const why = resolved.length > 0 ? `${resolved[0]} is ${this.addressRefusal(resolved[0]!, port)}` : "it resolves to no address";
+      throw new EndpointNotAllowedError(`${NOT_ALLOWED} ${hostname} is refused: ${why}. ${HOW_TO_FIX}`);
     }
     return allowed;
   }
@@ -222,7 +225,7 @@ export class EndpointPolicy {
     const why = this.addressRefusal(address, port);
     if (why !== null) {
       throw new EndpointNotAllowedError(
-        `The marketplace only calls agents at public addresses; ${shown} is refused because ${why}. Give the agent a public --public-url (operators of private deployments can allow networks with PROVIDER_ALLOWED_NETWORKS).`,
+        `${NOT_ALLOWED} ${shown} is refused: it is ${why}. ${HOW_TO_FIX}`,
       );
     }
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { clearMarket, DEFAULT_CLEARING_SETTINGS, type ClearingResult, type MarketInput } from "./clear";
 import type { Ask, DemandLevel } from "./curves";
 
-/** Named scenarios with hand-checked numbers, at the default settings: 80% target, 5% per tick, 25% depth, 10× ceiling. */
+/** Named scenarios with hand-checked numbers, at the default settings: 80% target, 5% per tick, 25% depth, ceiling 10× the ask half the slots are at or below. */
 type Book = { asks: Ask[]; demand: DemandLevel[] };
 
 function ticks(books: Book[], previous: bigint | null = null): ClearingResult[] {
@@ -127,8 +127,9 @@ describe("clearing golden scenarios", () => {
       expect(ticks([{ asks: [...honest, { ...tiny, slots: 13 }], demand: [] }], 50_000n)[0]).toMatchObject({ reference_nanos_per_second: 50_000n, spot_nanos_per_second: 50_000n });
       const big = { ...tiny, slots: 14 };
       expect(ticks([{ asks: [...honest, big], demand: [] }], 50_000n)[0]).toMatchObject({ reference_nanos_per_second: 1n, spot_nanos_per_second: 47_500n, limited_by: "max_move" });
-      // 12 slots of demand exceed 80% of its 14 slots: the honest offers are needed, so 50,000 it is.
-      expect(ticks([{ asks: [...honest, big], demand: [unbid(12_000)] }], 50_000n)[0]).toMatchObject({ target_nanos_per_second: 50_000n, spot_nanos_per_second: 50_000n });
+      // 12 slots of demand exceed 80% of its 14 slots: the honest offers are needed, so 50,000 it is. The ceiling
+      // is anchored on half the slots (the honest ask), so it cannot shut them out; on the reference it would be 10.
+      expect(ticks([{ asks: [...honest, big], demand: [unbid(12_000)] }], 50_000n)[0]).toMatchObject({ target_nanos_per_second: 50_000n, spot_nanos_per_second: 50_000n, ceiling_nanos_per_second: 500_000n, shortage: false });
     });
   });
 });

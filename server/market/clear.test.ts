@@ -1,19 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buyerPrice, clearMarket, maxMoveNanos, offerServes, type ClearingResult, type ClearingSettings, type MarketInput } from "./clear";
+import { buyerPrice, clearMarket, depthPrice, maxMoveNanos, offerServes, type ClearingResult, type ClearingSettings, type MarketInput } from "./clear";
 import { demandAt, demandCurve, supplyAt, supplyCurve, type Ask, type DemandLevel } from "./curves";
 
 /** Prices cluster on a few levels half the time so ties between asks and bids are common. */
 const price = fc.oneof(fc.constantFrom(1n, 99n, 100n, 101n, 150n, 300n, 1_000n), fc.bigInt({ min: 0n, max: 5_000_000n }));
 const arbAsk: fc.Arbitrary<Ask> = fc.record({ ask_nanos_per_second: price, slots: fc.integer({ min: 0, max: 16 }), live: fc.constantFrom(true, true, true, false) });
 const arbDemand: fc.Arbitrary<DemandLevel> = fc.record({ bid_nanos_per_second: fc.option(price, { nil: null, freq: 3 }), demand_millislots: fc.integer({ min: 0, max: 20_000 }) });
-const arbSettings: fc.Arbitrary<ClearingSettings> = fc.record({
-  target_utilization_bps: fc.integer({ min: 1_000, max: 9_999 }),
-  max_move_bps: fc.integer({ min: 1, max: 10_000 }),
-  // Tiny and whole-market depths are the edge cases; the default (2,500) sits among the rest.
-  depth_share_bps: fc.oneof(fc.constantFrom(1, 2_500, 5_000, 10_000), fc.integer({ min: 1, max: 10_000 })),
-  max_spot_multiple_of_reference: fc.integer({ min: 1, max: 20 }),
-});
+/** Tiny and whole-market shares are the edge cases; the defaults (2,500 and 5,000) sit among the rest. */
+const share = fc.oneof(fc.constantFrom(1, 2_500, 5_000, 10_000), fc.integer({ min: 1, max: 10_000 }));
+const arbSettings: fc.Arbitrary<ClearingSettings> = fc
+  .record({
+    target_utilization_bps: fc.integer({ min: 1_000, max: 9_999 }),
+    max_move_bps: fc.integer({ min: 1, max: 10_000 }),
+    shares: fc.tuple(share, share),
+    ceiling_multiple: fc.integer({ min: 1, max: 20 }),
+  })
+  .map(({ shares: [a, b], ...s }) => ({ ...s, depth_share_bps: Math.min(a, b), ceiling_share_bps: Math.max(a, b) }));
 const arbMarket: fc.Arbitrary<MarketInput> = fc.record({
   asks: fc.array(arbAsk, { maxLength: 12 }),
   demand: fc.array(arbDemand, { maxLength: 12 }),
@@ -99,7 +102,7 @@ describe("clearMarket invariants (properties)", () => {
     );
   });
 
-  it("the reference is the lowest ask at which depth share × all live slots is available, and anchors the ceiling (brute force)", () => {
+  it("the reference is the lowest ask at which depth share × all live slots is available; the ceiling is a multiple of the same at the ceiling share (brute force)", () => {
     fc.assert(
       fc.property(arbMarket, arbSettings, (m, s) => {
         const r = clearMarket(m, s);
@@ -109,12 +112,17 @@ describe("clearMarket invariants (properties)", () => {
         }
         const supply = supplyCurve(m.asks);
         const total = supply[supply.length - 1]!.cumulative_slots;
-        const depthAt = (p: bigint) => supplyAt(supply, p) * 10_000 >= s.depth_share_bps * total;
+        const holds = (share_bps: number, p: bigint) => supplyAt(supply, p) * 10_000 >= share_bps * total;
+        for (const [share_bps, price] of [
+          [s.depth_share_bps, r.reference_nanos_per_second!],
+          [s.ceiling_share_bps, r.ceiling_nanos_per_second! / BigInt(s.ceiling_multiple)],
+        ] as const) {
+          expect(liveAsks(m).some((a) => a.ask_nanos_per_second === price)).toBe(true);
+          expect(holds(share_bps, price)).toBe(true);
+          expect(price === r.lowest_ask_nanos_per_second || !holds(share_bps, price - 1n)).toBe(true);
+        }
         const ref = r.reference_nanos_per_second!;
-        expect(liveAsks(m).some((a) => a.ask_nanos_per_second === ref)).toBe(true);
-        expect(depthAt(ref)).toBe(true);
-        expect(ref === r.lowest_ask_nanos_per_second || !depthAt(ref - 1n)).toBe(true);
-        expect(r.ceiling_nanos_per_second).toBe(ref * BigInt(s.max_spot_multiple_of_reference));
+        expect(r.ceiling_nanos_per_second! >= ref).toBe(true);
         if (r.target_nanos_per_second !== null) expect(r.target_nanos_per_second >= ref).toBe(true);
       }),
       RUNS,
@@ -219,6 +227,26 @@ describe("clearMarket invariants (properties)", () => {
     );
   });
 
+  it("the same share bound holds for the depth price of any share (the reference and the ceiling's anchor)", () => {
+    // Depth price q of share h over T slots: S(q) ≥ h·T. With one offer of s slots added, the new q' has
+    // S(q') + s ≥ h·T, q' ≤ every p with S(p) − s ≥ h·T, and q' ≤ q when the offer is priced at or below q.
+    const arbOffer = fc.record({ ask_nanos_per_second: price, slots: fc.integer({ min: 1, max: 16 }), live: fc.constant(true) });
+    fc.assert(
+      fc.property(fc.array(arbAsk, { minLength: 1, maxLength: 12 }), arbOffer, share, (asks, offer, share_bps) => {
+        const supply = supplyCurve(asks);
+        if (supply.length === 0) return;
+        const total = supply[supply.length - 1]!.cumulative_slots;
+        const holds = (p: bigint, extra: number) => (supplyAt(supply, p) + extra) * 10_000 >= share_bps * total;
+        const q = depthPrice(supply, share_bps)!;
+        const q2 = depthPrice(supplyCurve([...asks, offer]), share_bps)!;
+        expect(holds(q2, offer.slots)).toBe(true);
+        for (const step of supply) if (holds(step.price_nanos_per_second, -offer.slots)) expect(q2 <= step.price_nanos_per_second).toBe(true);
+        if (offer.ask_nanos_per_second <= q) expect(q2 <= q).toBe(true);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   /** More demand: extra levels, more millislots at a level, or a higher bid (or dropping a bid). */
   const moreDemand = (m: MarketInput) =>
     fc
@@ -283,6 +311,7 @@ describe("clearMarket invariants (properties)", () => {
           if (before.spot_nanos_per_second === null || after.spot_nanos_per_second === null) return;
           expect(after.spot_nanos_per_second >= before.spot_nanos_per_second).toBe(true);
           expect(after.reference_nanos_per_second! >= before.reference_nanos_per_second!).toBe(true);
+          expect(after.ceiling_nanos_per_second! >= before.ceiling_nanos_per_second!).toBe(true);
         },
       ),
       RUNS,
@@ -311,7 +340,7 @@ describe("clearMarket invariants (properties)", () => {
     const asks = [5n, 1n, 3n, 2n].map((d) => ({ ask_nanos_per_second: huge + d, slots: 1, live: true }));
     expect(supplyCurve(asks).map((s) => s.price_nanos_per_second - huge)).toEqual([1n, 2n, 3n, 5n]);
     const demand = [{ bid_nanos_per_second: huge + 2n, demand_millislots: 900 }, { bid_nanos_per_second: huge + 1n, demand_millislots: 900 }];
-    const s = { target_utilization_bps: 8_000, max_move_bps: 10_000, depth_share_bps: 2_500, max_spot_multiple_of_reference: 2 };
+    const s = { target_utilization_bps: 8_000, max_move_bps: 10_000, depth_share_bps: 2_500, ceiling_share_bps: 5_000, ceiling_multiple: 2 };
     // 1.8 slots of demand: at huge+1 one slot (0.8) is short; huge+2 brings a second slot (1.6) and prices
     // the huge+1 bidder out, leaving 0.9: covered.
     expect(clearMarket({ asks, demand, previous_spot_nanos_per_second: null }, s).target_nanos_per_second! - huge).toBe(2n);
@@ -319,10 +348,11 @@ describe("clearMarket invariants (properties)", () => {
 
   it("keeps money in integers and rejects bad settings and inputs", () => {
     const m: MarketInput = { asks: [{ ask_nanos_per_second: 100n, slots: 1, live: true }], demand: [], previous_spot_nanos_per_second: null };
-    const s = { target_utilization_bps: 8_000, max_move_bps: 500, depth_share_bps: 2_500, max_spot_multiple_of_reference: 10 };
+    const s = { target_utilization_bps: 8_000, max_move_bps: 500, depth_share_bps: 2_500, ceiling_share_bps: 5_000, ceiling_multiple: 10 };
     expect(() => clearMarket(m, { ...s, target_utilization_bps: 10_000 })).toThrow(RangeError);
     expect(() => clearMarket(m, { ...s, max_move_bps: 0 })).toThrow(RangeError);
-    expect(() => clearMarket(m, { ...s, max_spot_multiple_of_reference: 0 })).toThrow(RangeError);
+    expect(() => clearMarket(m, { ...s, ceiling_multiple: 0 })).toThrow(RangeError);
+    expect(() => clearMarket(m, { ...s, ceiling_share_bps: 2_499 })).toThrow(RangeError);
     expect(() => clearMarket(m, { ...s, depth_share_bps: 0 })).toThrow(RangeError);
     expect(() => clearMarket(m, { ...s, depth_share_bps: 10_001 })).toThrow(RangeError);
     expect(() => clearMarket({ ...m, asks: [{ ask_nanos_per_second: 1n, slots: 1.5, live: true }] }, s)).toThrow(RangeError);

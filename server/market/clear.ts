@@ -15,11 +15,15 @@ import { demandCurve, supplyCurve, type Ask, type DemandCurve, type DemandLevel,
  *     rises, so target = max(reference, lowest price covering demand). No demand → the reference.
  *     Prices are integers, so "just above a bid" is bid + 1 nano.
  *  4. Shortage: if no price covers demand (demand with no bid exceeds all live capacity at target) the
- *     target is the ceiling, `max_spot_multiple_of_reference` × the reference price; a covering target
- *     above the ceiling is capped there too.
+ *     target is the ceiling, `ceiling_multiple` × the ceiling anchor: the lowest ask at which
+ *     `ceiling_share_bps` (half) of the live slots are available; a covering target above the ceiling is
+ *     capped there too. The anchor is a deeper share than the reference because a low ceiling blocks
+ *     supply outright: anchored on the reference, an offer with just over a quarter of the slots at
+ *     1 nano would cap the market at 10 nanos, and demand past its capacity could never bring the rest
+ *     of the market back. Asks above the ceiling never serve: outliers cannot price a shortage.
  *  5. Bounded move: spot = target clamped to previous ± max(1 nano, max(previous, reference) ×
  *     max_move_bps). Anchoring on the reference too lets a spot left far below the market's depth (say
- *     1 nano, by the old rule or by cheap supply that left) climb back within 10,000 ÷ max_move_bps ticks
+ *     1 nano, by the old rule or by cheap supply that left) climb back within about 10,000 ÷ max_move_bps ticks
  *     instead of crawling 1 nano at a time; falls are anchored on the previous spot as before (target ≥
  *     reference, so a falling spot is above it). Without a previous spot the previous is the reference.
  *  6. Floor: spot is raised to the lowest live ask if below it, even past the move bound, so something
@@ -39,15 +43,18 @@ export type ClearingSettings = {
    * (1..10,000): the depth no single offer smaller than this share can undercut.
    */
   depth_share_bps: number;
-  /** The target never exceeds this multiple of the reference price (integer ≥ 1): the shortage ceiling. */
-  max_spot_multiple_of_reference: number;
+  /** Share of live slots available at the ceiling anchor, in basis points (depth_share_bps..10,000). */
+  ceiling_share_bps: number;
+  /** The target never exceeds this multiple of the ceiling anchor (integer ≥ 1): the shortage ceiling. */
+  ceiling_multiple: number;
 };
 
 export const DEFAULT_CLEARING_SETTINGS: ClearingSettings = {
   target_utilization_bps: 8_000,
   max_move_bps: 500,
   depth_share_bps: 2_500,
-  max_spot_multiple_of_reference: 10,
+  ceiling_share_bps: 5_000,
+  ceiling_multiple: 10,
 };
 
 export type MarketInput = {
@@ -90,9 +97,11 @@ export function validateSettings(s: ClearingSettings): void {
   if (!Number.isInteger(s.max_move_bps) || s.max_move_bps < 1 || s.max_move_bps > 10_000) throw new RangeError(`max_move_bps must be 1..10000, got ${s.max_move_bps}`);
   // Above 100% the reference would need more slots than exist; 0 would hand the price to the lowest ask again.
   if (!Number.isInteger(s.depth_share_bps) || s.depth_share_bps < 1 || s.depth_share_bps > 10_000) throw new RangeError(`depth_share_bps must be 1..10000, got ${s.depth_share_bps}`);
-  if (!Number.isInteger(s.max_spot_multiple_of_reference) || s.max_spot_multiple_of_reference < 1) {
-    throw new RangeError(`max_spot_multiple_of_reference must be an integer ≥ 1, got ${s.max_spot_multiple_of_reference}`);
+  // At least the depth share, so the ceiling is never below the reference (and so never below a quiet target).
+  if (!Number.isInteger(s.ceiling_share_bps) || s.ceiling_share_bps < s.depth_share_bps || s.ceiling_share_bps > 10_000) {
+    throw new RangeError(`ceiling_share_bps must be depth_share_bps..10000, got ${s.ceiling_share_bps}`);
   }
+  if (!Number.isInteger(s.ceiling_multiple) || s.ceiling_multiple < 1) throw new RangeError(`ceiling_multiple must be an integer ≥ 1, got ${s.ceiling_multiple}`);
 }
 
 /** Largest move allowed from `previous` in one tick: a share of the previous spot or the reference, whichever is larger. */
@@ -102,20 +111,21 @@ export function maxMoveNanos(previous: bigint, reference: bigint, max_move_bps: 
   return step < 1n ? 1n : step;
 }
 
-/** S slots hold the depth: S × 10,000 ≥ depth_bps × T, in exact integers. */
-function holdsDepth(slots: number, total_slots: number, depth_share_bps: number): boolean {
-  return slots * 10_000 >= depth_share_bps * total_slots;
+/** S of T slots hold a share: S × 10,000 ≥ share_bps × T, in exact integers. */
+function holdsShare(slots: number, total_slots: number, share_bps: number): boolean {
+  return slots * 10_000 >= share_bps * total_slots;
 }
 
 /**
- * The reference (depth) price: the lowest ask at which depth share × all live slots is available, or null
- * without supply. Adding an offer of s slots changes which slot of the curve this is by at most s, so an
- * offer smaller than the depth share can never set it alone.
+ * The depth price of a share: the lowest ask at which share × all live slots is available, or null without
+ * supply (the reference at depth_share_bps, the ceiling anchor at ceiling_share_bps). Adding an offer of s
+ * slots changes which slot of the curve this is by at most s, so an offer smaller than the share can
+ * never set it alone.
  */
-export function referencePrice(supply: readonly SupplyStep[], depth_share_bps: number): bigint | null {
+export function depthPrice(supply: readonly SupplyStep[], share_bps: number): bigint | null {
   if (supply.length === 0) return null;
   const total = supply[supply.length - 1]!.cumulative_slots;
-  for (const step of supply) if (holdsDepth(step.cumulative_slots, total, depth_share_bps)) return step.price_nanos_per_second;
+  for (const step of supply) if (holdsShare(step.cumulative_slots, total, share_bps)) return step.price_nanos_per_second;
   return supply[supply.length - 1]!.price_nanos_per_second;
 }
 
@@ -167,8 +177,8 @@ export function clearMarket(input: MarketInput, settings: ClearingSettings): Cle
     };
   }
   const lowestAsk = supply[0]!.price_nanos_per_second;
-  const reference = referencePrice(supply, settings.depth_share_bps)!;
-  const ceiling = reference * BigInt(settings.max_spot_multiple_of_reference);
+  const reference = depthPrice(supply, settings.depth_share_bps)!;
+  const ceiling = depthPrice(supply, settings.ceiling_share_bps)! * BigInt(settings.ceiling_multiple);
   // Both conditions hold from some price up, so the lowest price meeting both is the larger of the two.
   const covering = demand.total_millislots === 0 ? lowestAsk : lowestCoveringPrice(supply, demand, settings.target_utilization_bps);
   const target = covering === null ? null : covering > reference ? covering : reference;

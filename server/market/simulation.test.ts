@@ -20,3 +20,20 @@ describe("market simulation through the real engine", () => {
     expect(mean(360, 420)).toBeLessThan(mean(260, 300));
   });
 });
+
+describe("market simulation with a 1-nano offer (issue #8)", () => {
+  it("a 1-slot offer at 1 nano joining the story leaves the price where it was (the old rule took it to 10 nanos)", () => {
+    const plain = simulateMarket(defaultScenario(7), 7);
+    const scenario = defaultScenario(7);
+    scenario.providers.push({ id: "tiny", ask_nanos_per_second: 1n, slots: 1, joins_at_s: 30, leaves_at_s: Infinity });
+    const attacked = simulateMarket(scenario, 7);
+    expect(attacked.violations).toEqual([]);
+    const mean = (r: typeof plain, from: number, to: number) => r.ticks.slice(from, to).reduce((s, t) => s + Number(t.spot_nanos_per_second), 0) / (to - from);
+    for (const [from, to] of [[60, 120], [200, 240], [360, 420], [500, 600]] as const) {
+      // One slot among ~60 shifts the book by one slot of supply: well under 2% here. The old rule priced the
+      // quiet book at 1 nano and capped shortages at 10 × 1 nano, so every phase averaged 10–7,000 nanos.
+      expect(mean(attacked, from, to)).toBeGreaterThan(mean(plain, from, to) * 0.98);
+    }
+    expect(attacked.ticks.every((t) => t.t_s < 30 || t.lowest_ask_nanos_per_second === 1n)).toBe(true);
+  });
+});

@@ -32,7 +32,7 @@ export function createAgentApiHandler(ctx: ServiceContext, logger: Logger = fall
         case `${AGENT_API_PREFIX}/machines/register`:
           return sendJson(res, 200, await registerMachine(ctx, { ...agent, request: parseJsonBody(raw, registerMachineRequest) }));
         case `${AGENT_API_PREFIX}/machines/heartbeat`:
-          await recordHeartbeat(ctx, { organizationId: agent.organizationId, heartbeat: parseJsonBody(raw, heartbeatRequest) });
+          await recordHeartbeat(ctx, { organizationId: agent.organizationId, agentTokenId: agent.agentTokenId, heartbeat: parseJsonBody(raw, heartbeatRequest) });
           return sendJson(res, 200, { ok: true, server_time_ms: ctx.now().getTime() });
         case `${AGENT_API_PREFIX}/machines/offline`:
           await markMachineOffline(ctx, { organizationId: agent.organizationId, machineId: parseJsonBody(raw, offlineRequest).machine_id });

@@ -10,14 +10,16 @@ import { heartbeatUptimeSet } from "./verification/uptime";
  * offer's slots (an engine restarted smaller, slots taken for local use), never raise them above what
  * was registered: routing would send more concurrent traffic than canaries measured it at.
  */
-export async function recordHeartbeat(ctx: ServiceContext, input: { organizationId: string; heartbeat: HeartbeatRequest }): Promise<void> {
+export async function recordHeartbeat(ctx: ServiceContext, input: { organizationId: string; heartbeat: HeartbeatRequest; agentTokenId?: string }): Promise<void> {
   const now = ctx.now();
   const { heartbeat } = input;
   await ctx.db.transaction(async (tx) => {
     const updated = await tx
       .update(machines)
       .set({ lastHeartbeatAt: now, status: heartbeat.draining ? "draining" : "online", ...heartbeatUptimeSet(now) })
-      .where(and(eq(machines.id, heartbeat.machine_id), eq(machines.organizationId, input.organizationId)))
+      // Only the token that registered the machine keeps it alive: a revoked token's machine stays offline
+      // even if another token of the organization heartbeats for it (it must register again).
+      .where(and(eq(machines.id, heartbeat.machine_id), eq(machines.organizationId, input.organizationId), input.agentTokenId ? eq(machines.agentTokenId, input.agentTokenId) : undefined))
       .returning({ id: machines.id });
     if (updated.length === 0) throw new ServiceError("not_found", `Machine ${heartbeat.machine_id} is not registered to this organization; register again.`);
     for (const o of heartbeat.offers) {

@@ -112,14 +112,6 @@ export async function registerMachine(ctx: ServiceContext, input: { organization
 }
 
 function plausibilityOf(request: RegisterMachineRequest, claim: RegisterMachineRequest["offers"][number]): PlausibilityVerdict {
-  const hardwareClass = request.hardware.hardware_class;
-  // Older agents do not label each GPU; then every listed GPU is taken to be of the machine's class.
-  const sameClass = request.hardware.gpus.filter((g) => (g.hardware_class ?? hardwareClass) === hardwareClass).length;
-  return checkDecodeClaim({
-    hardware_class: hardwareClass,
-    devices: Math.max(1, sameClass),
-    model_id: claim.model_id,
-    model_size_bytes: claim.model_size_bytes,
-    decode_tokens_per_second: claim.benchmark.decode_tokens_per_second,
-  });
+  // Every field the agent could omit or inflate (size, GPU count, class) is bounded inside checkDecodeClaim.
+  return checkDecodeClaim({ hardware: request.hardware, model_id: claim.model_id, model_size_bytes: claim.model_size_bytes, decode_tokens_per_second: claim.benchmark.decode_tokens_per_second });
 }

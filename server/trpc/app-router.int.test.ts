@@ -146,9 +146,11 @@ describe.each(DB_KINDS)("tRPC app router on %s", (kind) => {
     await database.db.insert(offers).values([offer(fresh.id, 70_000n, 2), offer(stale.id, 50_000n, 0)]);
 
     const listed = await caller.provider.machines();
-    expect(listed.map((m) => [m.name, m.offers[0]!.gate_reasons])).toEqual([
-      ["fresh", ["no_free_slot"]],
-      ["stale", ["heartbeat_stale"]],
+    // A full machine still takes traffic (requests queue in its engine), so it is not gated; the stale
+    // machine's cheaper ask is not supply, so the market's spot is the fresh one's ask.
+    expect(listed.map((m) => [m.name, m.offers[0]!.gate_reasons, m.offers[0]!.spot_nanos_per_second])).toEqual([
+      ["fresh", [], 70_000n],
+      ["stale", ["heartbeat_stale"], 70_000n],
     ]);
     expect(superjson.stringify(listed)).not.toContain('"secret"');
 
@@ -160,6 +162,10 @@ describe.each(DB_KINDS)("tRPC app router on %s", (kind) => {
 
     await caller.provider.agentTokens.revoke({ id: token.id });
     expect((await caller.provider.agentTokens.list())[0]).toMatchObject({ id: token.id, status: "revoked" });
+    expect((await caller.provider.machines()).map((m) => [m.status, m.offers[0]!.gate_reasons[0]])).toEqual([
+      ["offline", "machine_offline"],
+      ["offline", "machine_offline"],
+    ]);
   });
 
   it("lists the buyer's recent requests newest first with machine names and cost", async () => {

@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from "./init";
 import { buyerRouter } from "./routers/buyer";
 import { marketRouter } from "./routers/market";
 import { operationsRouter } from "./routers/operations";
+import { organizationRouter } from "./routers/organization";
 import { providerRouter } from "./routers/provider";
 import { standingBidsRouter } from "./routers/standing-bids";
 
@@ -13,6 +14,8 @@ export const appRouter = createTRPCRouter({
   standingBids: standingBidsRouter,
   /** Platform operators: settlement dead letters and their replay. */
   operations: operationsRouter,
+  /** The active organization's lifecycle: closing it (admins). */
+  organization: organizationRouter,
 });
 
 export type AppRouter = typeof appRouter;

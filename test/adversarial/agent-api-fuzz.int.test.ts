@@ -4,6 +4,7 @@
 // what was stored stays in range (slots, asks), heartbeats never raise slots above registration,
 // and nothing one provider sent touched another provider's machines.
 import fc from "fast-check";
+import { Agent } from "node:http";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MarketplaceClient } from "../../agent/src/marketplace-client";
@@ -61,7 +62,12 @@ describe.each(DB_KINDS)("adversarial /agent/v1 fuzzing on %s", (kind) => {
     rawRequest(mp.baseUrl, { method: "POST", path: `${AGENT_API_PREFIX}${path}`, body, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
   const label = (body: string) => (body.length > 400 ? `${body.slice(0, 250)}…(${body.length} chars)` : body);
 
-  const askArb = fc.oneof(fc.bigInt({ min: 1n, max: 1_000_000n }).map(String), fc.bigInt({ min: 1n, max: MAX_PRICE_NANOS_PER_SECOND }).map(String), fc.constantFrom("0", "99999999999999999999", "1000000000001", "1.5", "-1", " 1", "1e3"), hostileValue);
+  const askArb = fc.oneof(
+    { weight: 8, arbitrary: fc.bigInt({ min: 1n, max: 1_000_000n }).map(String) },
+    { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: MAX_PRICE_NANOS_PER_SECOND }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom("0", "99999999999999999999", "1000000000001", "1.5", "-1", " 1", "1e3") },
+    { weight: 1, arbitrary: hostileValue },
+  );
   const urlArb = fc.constantFrom("http://127.0.0.1:9", "http://127.0.0.1:5432", "http://0:5432", "http://[::1]:22", "http://localhost:9/", "http://0x7f.1:9", "http://2130706433:9", "ftp://127.0.0.1/", "javascript:alert(1)", "file:///etc/passwd", "http://user:pw@127.0.0.1:9/x?y#z", "http://127.0.0.1:99999", "http://[::ffff:127.0.0.1]:9");
   const registerBody = (() => {
     const valid = arbitraryFromZod(registerMachineRequest, {
@@ -71,7 +77,7 @@ describe.each(DB_KINDS)("adversarial /agent/v1 fuzzing on %s", (kind) => {
       "offers[].model_id": fc.oneof(fc.constant(MODEL), fc.string({ minLength: 1, maxLength: 30 }).filter((n) => n.trim().length > 0)),
       "offers[].ask_nanos_per_second": askArb,
       // Claims a CPU can plausibly make (registration refuses physically impossible ones outright).
-      "offers[].benchmark.decode_tokens_per_second": fc.oneof(fc.double({ min: 0.1, max: 60, noNaN: true }), fc.constantFrom(1e6, 1e300, -1, 0)),
+      "offers[].benchmark.decode_tokens_per_second": fc.oneof({ weight: 8, arbitrary: fc.double({ min: 0.1, max: 60, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(1e6, 1e300, -1, 0) }),
       "offers[].benchmark.prefill_tokens_per_second": fc.double({ min: 1, max: 2000, noNaN: true }),
       "offers[].model_size_bytes": fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 2 ** 40 })),
     });
@@ -109,20 +115,25 @@ describe.each(DB_KINDS)("adversarial /agent/v1 fuzzing on %s", (kind) => {
 
   it("POST /machines/register: mutated bodies never get a 5xx; what is stored stays in range", async () => {
     let accepted = 0;
+    const refusals = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(registerBody, rawDamage, async (value, damage) => {
         const text = serializeBody(value);
         const r = await post("/machines/register", damage(text), tokenA);
+        if (r.status !== 200) refusals.set(`${r.status} ${r.text.slice(10, 90)}`, (refusals.get(`${r.status} ${r.text.slice(10, 90)}`) ?? 0) + 1);
         expectWellFormedAnswer(r, `register ${label(text)}`);
         if (r.status === 200) {
           accepted++;
           await expectStoredOffersSane(`register ${label(text)}`);
+          const machineId = (JSON.parse(r.text) as { machine_id: string }).machine_id;
+          const [m] = await db().select({ url: machines.endpointUrl }).from(machines).where(eq(machines.id, machineId));
+          expect(new URL(m!.url).protocol, `register ${label(text)}: only http(s) endpoints are dispatched to`).toMatch(/^https?:$/);
         }
       }),
       fuzzOptions(80),
     );
     // The generator must reach the success path too, or the range checks above check nothing.
-    expect(accepted).toBeGreaterThan(0);
+    expect(accepted, `refusals: ${JSON.stringify([...refusals].sort((x, y) => y[1] - x[1]).slice(0, 8))}`).toBeGreaterThan(0);
   });
 
   it("POST /machines/heartbeat: mutated bodies never get a 5xx, never raise slots above registration", async () => {
@@ -177,6 +188,46 @@ describe.each(DB_KINDS)("adversarial /agent/v1 fuzzing on %s", (kind) => {
     expectWellFormedAnswer(r, "heartbeat slots 1000 after registering 2");
     const [row] = await db().select({ slots: offers.slots }).from(offers).where(eq(offers.id, reg.offers[0]!.offer_id));
     expect(row!.slots, "slots routing uses after a heartbeat claiming 1000 of 2 registered").toBeLessThanOrEqual(2);
+  });
+
+  it("lies about hardware: an impossible decode claim is refused or never routable, whatever fields are left out", async () => {
+    const client = new MarketplaceClient(mp.baseUrl, tokenA);
+    const lie = (name: string, hardware: Partial<RegisterMachineRequest["hardware"]>, offer: Partial<RegisterMachineRequest["offers"][number]>): RegisterMachineRequest => {
+      const r = validRegistration(name);
+      r.hardware = { ...r.hardware, ...hardware };
+      r.offers = [{ ...r.offers[0]!, model_id: "llama-3.1-8b-instruct:q4_k_m", benchmark: { decode_tokens_per_second: 100_000, prefill_tokens_per_second: 1_000_000, ttft_ms: 1 }, ...offer }];
+      return r;
+    };
+    const lies = [
+      lie("lie-no-size", {}, {}),
+      lie("lie-small-size", {}, { model_size_bytes: 100 * 1024 * 1024 }),
+      lie("lie-unknown-class", { hardware_class: "cpu-pricey" }, {}),
+      lie("lie-64-gpus", { hardware_class: "nvidia-h100", gpus: Array.from({ length: 64 }, () => ({ name: "H100", memory_mb: 81_920, vendor: "nvidia" as const })) }, { model_size_bytes: 4_900_000_000 }),
+    ];
+    for (const body of lies) {
+      const r = await post("/machines/register", Buffer.from(JSON.stringify(body)), tokenA);
+      expectWellFormedAnswer(r, `register ${body.name}`);
+      if (r.status === 400) continue;
+      expect(r.status, `${body.name}: ${r.text}`).toBe(200);
+      const machineId = (JSON.parse(r.text) as { machine_id: string }).machine_id;
+      const status = await client.machineStatus({ machine_id: machineId });
+      const gates = status.machines.flatMap((m) => m.offers.flatMap((o) => o.gate_reasons));
+      expect(gates.length, `${body.name} was accepted and is routable (gate reasons ${JSON.stringify(gates)})`).toBeGreaterThan(0);
+    }
+  });
+
+  it("an over-limit body is refused and does not wedge the agent's keep-alive connection", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const big = Buffer.from(JSON.stringify({ ...validRegistration("too-big"), agent_version: "x".repeat(1024 * 1024) }));
+      const refused = await rawRequest(mp.baseUrl, { method: "POST", path: `${AGENT_API_PREFIX}/machines/register`, body: big, agent, headers: { authorization: `Bearer ${tokenA}`, "content-type": "application/json" } });
+      expect([400, 413]).toContain(refused.status);
+      expectWellFormedAnswer(refused, "1 MiB agent body");
+      const next = await rawRequest(mp.baseUrl, { method: "POST", path: `${AGENT_API_PREFIX}/machines/status`, body: "{}", agent, timeout_ms: 3_000, headers: { authorization: `Bearer ${tokenA}`, "content-type": "application/json" } });
+      expect(next.status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("paths, methods and tokens: never a 5xx", async () => {

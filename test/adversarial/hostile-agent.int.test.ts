@@ -182,6 +182,27 @@ describe.each(DB_KINDS)("a hostile provider on %s", (kind) => {
     else await expectFailedAndFree(buyer, result, "slow-loris JSON");
   });
 
+  it("the buyer hangs up on a slow-loris stream after 1.5 s: billed no more than the quote for what it asked", async () => {
+    hostile.setBehaviour({ kind: "slow-loris", byte_every_ms: 200, total_ms: 6_000, finish: true });
+    const buyer = await newBuyer("1");
+    const r = await rawRequest(mp.baseUrl, {
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: { authorization: `Bearer ${buyer.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: MODEL_BAD, messages: [{ role: "user", content: "hello" }], max_tokens: 8, stream: true }),
+      hang_up_after_ms: 1_500,
+    });
+    hostile.setBehaviour({ kind: "honest" });
+    expect(r.status).toBe(0);
+    // The gateway ends the request when its buyer leaves (not when the provider finally finishes, 4.5 s later).
+    let rows = await rowsOf(buyer);
+    for (const deadline = Date.now() + 2_000; rows.length === 0 && Date.now() < deadline; rows = await rowsOf(buyer)) await new Promise((res) => setTimeout(res, 50));
+    expect(rows, "settled within 2 s of the hang-up").toHaveLength(1);
+    expect(rows[0]!.status).toBe("aborted");
+    expect(rows[0]!.billedMs, `billed ≤ quote (compute ${rows[0]!.computeMs} ms)`).toBeLessThanOrEqual(rows[0]!.quoteMs ?? 0);
+    expect(rows[0]!.costNanos).toBe(requestCostNanos(rows[0]!.priceNanosPerSecond, rows[0]!.billedMs));
+  });
+
   it("lies about speed (claims 1000 tokens/s, takes 3 s): billed within the quote", async () => {
     const { buyer, result } = await misbehave({ kind: "honest", delay_ms: 3_000 }, false);
     expect(result.status).toBe(200);

@@ -8,7 +8,7 @@ export type RawAnswer = { status: number; contentType: string; text: string; hea
  * One request on a fresh connection by default (so one broken connection cannot make the next,
  * unrelated case hang); `keepAlive` passes an agent whose connections are reused.
  */
-export function rawRequest(baseUrl: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string; timeout_ms?: number; agent?: import("node:http").Agent }): Promise<RawAnswer> {
+export function rawRequest(baseUrl: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string; timeout_ms?: number; agent?: import("node:http").Agent; hang_up_after_ms?: number }): Promise<RawAnswer> {
   const url = new URL(baseUrl);
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -25,7 +25,12 @@ export function rawRequest(baseUrl: string, opts: { method?: string; path: strin
       },
     );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeout_ms ?? 30_000} ms`)));
-    req.on("error", reject);
+    if (opts.hang_up_after_ms !== undefined) {
+      // A client that goes away mid-request: whatever arrived by then is its answer (status 0 if none).
+      const timer = setTimeout(() => req.destroy(new Error("hung up")), opts.hang_up_after_ms);
+      req.on("close", () => clearTimeout(timer));
+      req.on("error", (err) => (err.message === "hung up" ? resolve({ status: 0, contentType: "", text: "", headers: {}, elapsed_ms: performance.now() - started }) : reject(err)));
+    } else req.on("error", reject);
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
   });

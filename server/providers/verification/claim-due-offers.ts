@@ -9,6 +9,9 @@ export type DueOffer = {
   modelId: string;
   endpointUrl: string;
   machineSecret: string;
+  /** Slots claimed at registration: what a full-load probe runs at. */
+  registeredSlots: number;
+  hardwareClass: string;
 };
 
 /**
@@ -34,7 +37,7 @@ export async function claimDueOffers(db: Db, input: { now: Date; lease_ms: numbe
     const ids = due.map((d) => d.id);
     await tx.update(offers).set({ nextCanaryAt: leaseUntil }).where(inArray(offers.id, ids));
     return tx
-      .select({ offerId: offers.id, machineId: machines.id, modelId: offers.modelId, endpointUrl: machines.endpointUrl, machineSecret: machines.secret })
+      .select({ offerId: offers.id, machineId: machines.id, modelId: offers.modelId, endpointUrl: machines.endpointUrl, machineSecret: machines.secret, registeredSlots: offers.registeredSlots, hardwareClass: offers.hardwareClass })
       .from(offers)
       .innerJoin(machines, eq(machines.id, offers.machineId))
       .where(inArray(offers.id, ids));

@@ -27,6 +27,16 @@ export type VerificationConfig = {
   min_speed_observations: number;
   /** Observations (canaries + buyer streams) the verified medians are taken over. */
   window_observations: number;
+  /**
+   * After the burst, the chance that a due canary is a full-load probe instead: all of the offer's
+   * registered slots at once (capped at `max_probe_concurrency`), measuring per-stream speed at full load.
+   */
+  load_probe_probability: number;
+  max_probe_concurrency: number;
+  /** After the burst, the chance that a single canary is streamed (else one JSON answer, like a non-streamed buyer request). */
+  stream_probability: number;
+  /** The most a canary's answer may be (either mode); a real 32-token answer is a few KB. */
+  max_response_bytes: number;
   /** Generated tokens per canary (part of the prompt set's fingerprint definition). */
   max_tokens: number;
   /** Until the agent answers with headers / until the whole canary must be done. */
@@ -52,6 +62,10 @@ export const DEFAULT_VERIFICATION_CONFIG: VerificationConfig = {
   slow_fraction: 0.5,
   min_speed_observations: 3,
   window_observations: 15,
+  load_probe_probability: 0.1,
+  max_probe_concurrency: 64,
+  stream_probability: 0.5,
+  max_response_bytes: 256 * 1024,
   max_tokens: 32,
   headers_timeout_ms: 30_000,
   total_timeout_ms: 120_000,

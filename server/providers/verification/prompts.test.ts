@@ -15,4 +15,10 @@ describe("canary prompts", () => {
     expect(body).toEqual({ model: "m:q4", prompt: "hello", stream: true, stream_options: { include_usage: true }, max_tokens: 32, temperature: 0, seed: CANARY_SEED });
     expect(body).not.toHaveProperty("spotlane");
   });
+
+  it("make the body a buyer's non-streamed completion becomes upstream, in both modes the gateway's own forwarding", () => {
+    const body = JSON.parse(canaryUpstreamBody({ modelId: "m:q4", prompt: "hello", max_tokens: 32, stream: false })) as Record<string, unknown>;
+    expect(body).toEqual({ model: "m:q4", prompt: "hello", stream: false, max_tokens: 32, temperature: 0, seed: CANARY_SEED });
+    expect(completionRequest.safeParse(body).success).toBe(true);
+  });
 });

@@ -56,22 +56,22 @@ export function canaryPromptFor(n: number): CanaryPrompt {
 
 /**
  * The exact body the agent receives for a canary: what the official `openai` client sends for a
- * streamed completion with usage (`client.completions.create({ model, prompt, max_tokens,
- * temperature, seed, stream: true, stream_options: { include_usage: true } })`), passed through the
- * same schema and forwarding rules as buyer traffic (server/gateway/proxy-completion.ts), so the
- * field set and order match what a buyer's request looks like upstream.
+ * completion (`client.completions.create({ model, prompt, max_tokens, temperature, seed })`, plus
+ * `stream: true, stream_options: { include_usage: true }` when streamed), passed through the same
+ * schema and forwarding rules as buyer traffic (server/gateway/proxy-completion.ts), so the field set
+ * and order match what a buyer's request in the same mode looks like upstream.
  */
-export function canaryUpstreamBody(input: { modelId: string; prompt: string; max_tokens: number }): string {
+export function canaryUpstreamBody(input: { modelId: string; prompt: string; max_tokens: number; stream?: boolean }): string {
+  const stream = input.stream ?? true;
   const asSentByClient = {
     model: input.modelId,
     prompt: input.prompt,
     max_tokens: input.max_tokens,
     temperature: 0,
     seed: CANARY_SEED,
-    stream: true,
-    stream_options: { include_usage: true },
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   };
   const body = completionRequest.parse(asSentByClient);
   const { spotlane: _prefs, ...forward } = body;
-  return JSON.stringify({ ...forward, stream_options: { ...(body.stream_options ?? {}), include_usage: true } });
+  return JSON.stringify(body.stream ? { ...forward, stream_options: { ...(body.stream_options ?? {}), include_usage: true } } : forward);
 }

@@ -78,6 +78,76 @@ describe("nextVerificationState: golden paths", () => {
   });
 });
 
+const loaded = (s: number, decode: number, concurrency = 4): RunSummary => ({ ...pass(s, decode), concurrency });
+const unstreamed = (s: number): RunSummary => ({ ...pass(s), decode_tokens_per_second: null, stream: false });
+
+describe("nextVerificationState: full load, both modes, unknown hardware (issue 8)", () => {
+  const slotted = { ...fresh, load_probe_concurrency: 4 };
+
+  it("does not verify an offer with several slots before a full-load probe has passed", () => {
+    expect(decide(slotted, [pass(1), unstreamed(2), pass(3)]).status).toBe("unverified");
+    expect(decide(slotted, [pass(1), unstreamed(2), loaded(3, 120, 2)]).status).toBe("unverified");
+    expect(decide(slotted, [pass(1), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 120))]).status).toBe("verified");
+  });
+
+  it("holds the claim to the per-stream speed at full load: an offer that queues its slots is too slow for a single-stream claim", () => {
+    // One real slot sold as 4: 400 tok/s alone, ~100 per stream with all 4 busy.
+    const queueing = { ...slotted, claimed_decode_tokens_per_second: 400 };
+    const d = decide(queueing, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 100))]);
+    expect(d).toMatchObject({ status: "suspended", suspended_reason: "too_slow", corrected_claim: 100 });
+    // A batching engine, a little slower per stream when full, is fine.
+    expect(decide(queueing, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 330))]).status).toBe("verified");
+  });
+
+  it("lets a passed non-streamed canary neither count towards nor break a slow offer's recovery", () => {
+    const suspended: OfferVerificationState = { ...fresh, status: "suspended", suspended_reason: "too_slow", suspended_at: at(2), claimed_decode_tokens_per_second: 105 };
+    const before = [pass(1, 100), pass(2, 110)];
+    expect(decide(suspended, [...before, pass(3, 104), unstreamed(4), pass(5, 103)]).status).toBe("suspended");
+    expect(decide(suspended, [...before, pass(3, 104), unstreamed(4), pass(5, 103), pass(6, 101)]).status).toBe("verified");
+    // A failed one does break it.
+    expect(decide(suspended, [...before, pass(3, 104), { ...fail(4), stream: false }, pass(5, 103), pass(6, 101)]).status).toBe("suspended");
+    expect(decide(suspended, [...before, pass(3, 104), pass(4, 103), { ...fail(5), stream: false }, pass(6, 101)]).status).toBe("suspended");
+  });
+
+  it("never verifies an unknown hardware class, whatever its canaries show, until it registers as a known one", () => {
+    const unknown = { ...fresh, hardware_known: false };
+    const d = decide(unknown, [pass(1)]);
+    expect(d).toMatchObject({ status: "suspended", suspended_reason: "unknown_hardware", suspended_at: at(1) });
+    const suspended = { ...unknown, status: "suspended" as const, suspended_reason: "unknown_hardware" as const, suspended_at: at(1) };
+    expect(decide(suspended, [pass(1), pass(2), pass(3), pass(4)])).toMatchObject({ status: "suspended", suspended_reason: "unknown_hardware" });
+    // Slow as well: the claim is corrected, the reason stays.
+    expect(decide({ ...suspended, claimed_decode_tokens_per_second: 1000 }, [pass(1), pass(2), pass(3)])).toMatchObject({ status: "suspended", suspended_reason: "unknown_hardware", corrected_claim: 120 });
+    // Registered again with a known class: three passes since lift it.
+    const known = { ...suspended, hardware_known: true, last_registered_at: at(10) };
+    expect(decide(known, [pass(1), pass(11), pass(12)]).status).toBe("suspended");
+    expect(decide(known, [pass(1), pass(11), pass(12), pass(13)])).toMatchObject({ status: "verified", event: "recovered:unknown_hardware" });
+  });
+
+  it("explains unknown hardware with how to get out of it", () => {
+    expect(verificationExplanation("suspended", "unknown_hardware", CFG)).toMatch(/does not know this machine's hardware class.*known class/);
+  });
+
+  it("never leaves an unknown hardware class verified (property)", () => {
+    fc.assert(
+      fc.property(arbState, arbRuns, (s, runs) => {
+        const d = decide({ ...toState(s), hardware_known: false }, runs);
+        // Only a canary since the registration re-evaluates the offer at all.
+        if (runs.some((r) => r.at >= at(s.registeredAt))) expect(d.status).toBe("suspended");
+      }),
+    );
+  });
+});
+
+describe("nextCanaryAt: unknown hardware", () => {
+  it("finishes the burst, then waits for a registration as a known class", () => {
+    const now = at(100);
+    const suspended: OfferVerificationState = { ...fresh, hardware_known: false, status: "suspended", suspended_reason: "unknown_hardware", suspended_at: at(50) };
+    expect(nextCanaryAt({ state: suspended, last_run: pass(50), runs_since_registration: 1, now, random: () => 0.5 }, CFG)).toEqual(new Date(now.getTime() + CFG.burst_interval_ms));
+    expect(nextCanaryAt({ state: suspended, last_run: pass(50), runs_since_registration: CFG.burst_count, now, random: () => 0.5 }, CFG)).toBeNull();
+    expect(nextCanaryAt({ state: { ...suspended, last_registered_at: at(60) }, last_run: null, runs_since_registration: 0, now, random: () => 0.5 }, CFG)).toEqual(new Date(now.getTime() + CFG.burst_interval_ms));
+  });
+});
+
 const arbRun = (s: number) =>
   fc.oneof(
     fc.double({ min: 1, max: 500, noNaN: true }).map((d) => pass(s, d)),

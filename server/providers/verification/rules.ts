@@ -3,10 +3,11 @@
  * No clock, no randomness, no database: callers pass `now`, `random` and the offer's recent runs.
  */
 import type { VerificationConfig } from "./config";
-import { median, MIN_DECODE_TOKENS } from "./statistics";
+import { atFullLoad, MIN_DECODE_TOKENS } from "./statistics";
 
 export type VerificationStatus = "unverified" | "verified" | "suspended";
-export type SuspensionReason = "identity_mismatch" | "too_slow" | "failing";
+/** `unknown_hardware`: the hardware class is not in the marketplace's table (plausibility.ts); only a registration as a known class lifts it. */
+export type SuspensionReason = "identity_mismatch" | "too_slow" | "failing" | "unknown_hardware";
 
 export type RunSummary = {
   at: Date;
@@ -15,6 +16,10 @@ export type RunSummary = {
   identity_match: boolean | null;
   decode_tokens_per_second: number | null;
   completion_tokens: number | null;
+  /** Absent = streamed. A non-streamed canary checks identity, shape and usage, but cannot time decoding. */
+  stream?: boolean;
+  /** Streams in flight in its probe (absent = 1). Above 1 its decode is the probe's per-stream speed at full load. */
+  concurrency?: number;
 };
 
 export type OfferVerificationState = {
@@ -23,6 +28,13 @@ export type OfferVerificationState = {
   suspended_at: Date | null;
   last_registered_at: Date;
   claimed_decode_tokens_per_second: number;
+  /** Absent = known. An unknown hardware class is never verified (README, "Unknown hardware"). */
+  hardware_known?: boolean;
+  /**
+   * Streams a full-load probe must have run at before the offer may serve (its registered slots, capped
+   * at max_probe_concurrency); absent or 1 = none needed.
+   */
+  load_probe_concurrency?: number;
 };
 
 export type VerificationDecision = OfferVerificationState & {
@@ -41,6 +53,9 @@ type Rules = Pick<
 export function runPassed(r: RunSummary): boolean {
   return r.ok && r.identity_match !== false;
 }
+
+/** A run that measured a full-load probe of at least `need` streams (need ≤ 1: nothing to probe). */
+const probedAtLoad = (runs: readonly RunSummary[], need: number) => need <= 1 || runs.some((r) => runPassed(r) && (r.concurrency ?? 1) >= need);
 
 const usableDecode = (r: RunSummary) => r.ok && r.decode_tokens_per_second !== null && (r.completion_tokens ?? 0) >= MIN_DECODE_TOKENS;
 
@@ -77,19 +92,34 @@ export function nextVerificationState(state: OfferVerificationState, allRuns: re
 
   // 3. Speed: the canary median against the claim. Below `slow_fraction` of it the claim is corrected to
   //    the median and the offer is suspended (unless it is already suspended for its identity).
-  const decodes = runs.filter(usableDecode).slice(0, rules.window_observations).map((r) => r.decode_tokens_per_second!);
-  const measured = decodes.length >= rules.min_speed_observations ? median(decodes) : null;
+  //    Claims are per slot with every slot busy, so a full-load probe's per-stream figure, when there is one, is
+  //    what they are held to (an offer that queues its "slots" measures 1/N there).
+  const usable = runs.filter(usableDecode).slice(0, rules.window_observations);
+  const single = usable.filter((r) => (r.concurrency ?? 1) <= 1).map((r) => r.decode_tokens_per_second!);
+  const loaded = usable.filter((r) => (r.concurrency ?? 1) > 1).map((r) => r.decode_tokens_per_second!);
+  const measured = usable.length >= rules.min_speed_observations ? atFullLoad(single, loaded) : null;
+  const hardwareKnown = state.hardware_known !== false;
+  // Suspensions the speed rule must not replace: they say more than "slow" and lift on other terms.
+  const keepsReason = state.status === "suspended" && (state.suspended_reason === "identity_mismatch" || (state.suspended_reason === "unknown_hardware" && !hardwareKnown));
   if (measured !== null && measured < rules.slow_fraction * state.claimed_decode_tokens_per_second) {
     out.corrected_claim = measured;
     out.claimed_decode_tokens_per_second = measured;
-    if (state.status === "suspended" && state.suspended_reason === "identity_mismatch") return out;
+    if (keepsReason) return out;
     if (!(state.status === "suspended" && state.suspended_reason === "too_slow")) suspend("too_slow");
     else out.event = "claim_corrected";
     return out;
   }
 
-  // 4. Promotions.
+  // 4. Unknown hardware: a class the marketplace has no envelope for is a market of its provider's making.
+  //    Nothing the canaries measure can say what the hardware is, so only a registration as a known class lifts it.
+  if (!hardwareKnown) {
+    if (!(state.status === "suspended" && state.suspended_reason === "unknown_hardware")) suspend("unknown_hardware");
+    return out;
+  }
+
+  // 5. Promotions, never before a full-load probe since the registration has passed.
   const claim = out.claimed_decode_tokens_per_second;
+  if (!probedAtLoad(runs, state.load_probe_concurrency ?? 1)) return out;
   if (state.status === "unverified") {
     // With min_speed_observations ≤ verify_after_passes the speed rule above has already judged these runs.
     if (lastAll(runs, rules.verify_after_passes, runPassed)) {
@@ -101,11 +131,10 @@ export function nextVerificationState(state: OfferVerificationState, allRuns: re
   if (state.status === "suspended") {
     const since = state.suspended_at?.getTime() ?? 0;
     if (state.suspended_reason === "identity_mismatch" && state.last_registered_at.getTime() <= since) return out;
-    const after = runs.filter((r) => r.at.getTime() > since);
-    const recovers =
-      state.suspended_reason === "too_slow"
-        ? (r: RunSummary) => runPassed(r) && usableDecode(r) && r.decode_tokens_per_second! >= rules.slow_fraction * claim
-        : runPassed;
+    // A passed non-streamed canary says nothing about speed: for a slow suspension it neither counts nor breaks the streak.
+    const slow = state.suspended_reason === "too_slow";
+    const after = runs.filter((r) => r.at.getTime() > since && !(slow && r.stream === false && runPassed(r)));
+    const recovers = slow ? (r: RunSummary) => runPassed(r) && usableDecode(r) && r.decode_tokens_per_second! >= rules.slow_fraction * claim : runPassed;
     if (lastAll(after, rules.recover_after_passes, recovers)) {
       out.status = "verified";
       out.suspended_reason = null;
@@ -125,7 +154,10 @@ export function nextCanaryAt(
   cfg: Pick<VerificationConfig, "burst_count" | "burst_interval_ms" | "interval_ms" | "jitter" | "unverified_fast_canaries">,
 ): Date | null {
   const { state, last_run, runs_since_registration, now } = input;
-  if (state.status === "suspended" && state.suspended_reason === "identity_mismatch" && state.last_registered_at.getTime() <= (state.suspended_at?.getTime() ?? 0)) return null;
+  const suspendedSinceRegistration = state.last_registered_at.getTime() <= (state.suspended_at?.getTime() ?? 0);
+  if (state.status === "suspended" && state.suspended_reason === "identity_mismatch" && suspendedSinceRegistration) return null;
+  // Unknown hardware: the burst finishes (the provider sees measured figures), then nothing until it registers as a known class.
+  if (state.status === "suspended" && state.suspended_reason === "unknown_hardware" && suspendedSinceRegistration && runs_since_registration >= cfg.burst_count) return null;
   const soon = new Date(now.getTime() + cfg.burst_interval_ms);
   // A failure or a mismatch is confirmed (or cleared) quickly, unless the offer is already out.
   if (state.status !== "suspended" && last_run && !runPassed(last_run)) return soon;
@@ -149,6 +181,8 @@ export function verificationExplanation(
       return `Suspended: on ${cfg.mismatches_to_suspend} canaries in a row the output under greedy decoding did not match the fingerprint of the model this offer advertises. Serve the right model file under this model id and restart the agent (it registers again); then ${cfg.recover_after_passes} canaries in a row must match.`;
     case "too_slow":
       return `Suspended: measured decode speed was below ${pct} of the claim, so the claim was corrected to the measured figure. It recovers by itself after ${cfg.recover_after_passes} canaries in a row pass at ≥ ${pct} of the corrected claim. Registering again with an honest benchmark restarts the check.`;
+    case "unknown_hardware":
+      return `Suspended: the marketplace does not know this machine's hardware class, so it cannot check the offer's claims against what such hardware can do, and a class name of the provider's own would be a market with no one else in it. Register with a known class (spotlane-agent's detected one, or --hardware-class for the GPU the engine runs on); an operator adds new classes to the marketplace's bandwidth table. Then ${cfg.recover_after_passes} canaries in a row must pass.`;
     case "failing":
       return `Suspended: ${cfg.failures_to_suspend} canaries in a row failed (unreachable, errors or broken streams) while the machine kept heartbeating. It recovers after ${cfg.recover_after_passes} canaries in a row pass; check the agent's log and its engine.`;
     default:

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buyerObservation, decodeRate, median, verifiedFigures, type Observation } from "./statistics";
+import { atFullLoad, buyerObservation, decodeRate, loadProbeDecodeRate, median, verifiedFigures, type Observation } from "./statistics";
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
 const obs = (s: number, o: Partial<Observation> = {}): Observation => ({
@@ -98,5 +98,36 @@ describe("verifiedFigures", () => {
 
   it("is null with nothing to go on", () => {
     expect(verifiedFigures([], 10)).toEqual({ decode_tokens_per_second: null, prefill_tokens_per_second: null, ttft_ms: null, observations: 0 });
+  });
+});
+
+describe("full load (issue 8: canaries at claimed concurrency)", () => {
+  it("a probe's per-stream rate: overlapping streams keep their own rate, streams served one after another divide it", () => {
+    const stream = (first: number, last: number) => ({ completion_tokens: 32, first_output_ms: first, last_byte_ms: last });
+    // 4 streams decoding 31 tokens each over the same 100 ms: 310 tok/s per stream.
+    expect(loadProbeDecodeRate([0, 0, 0, 0].map(() => stream(0, 100)), 4)).toBeCloseTo(310, 6);
+    // The same 4 served one at a time, 100 ms each: a quarter of that.
+    expect(loadProbeDecodeRate([0, 1, 2, 3].map((i) => stream(i * 100, i * 100 + 100)), 4)).toBeCloseTo(77.5, 6);
+    // A stream that failed served nothing, and still counts as one of those sent.
+    expect(loadProbeDecodeRate([stream(0, 100)], 2)).toBeCloseTo(155, 6);
+    expect(loadProbeDecodeRate([], 4)).toBeNull();
+  });
+
+  it("verified decode and prefill are the worse of the single-stream and the full-load medians; TTFT stays an idle slot's", () => {
+    const single = [1, 2, 3].map((s) => obs(s, { decode_tokens_per_second: 400, prefill_tokens_per_second: 4000, ttft_ms: 40 }));
+    const full = [4, 4, 4, 4].map((s) => obs(s, { decode_tokens_per_second: 100, prefill_tokens_per_second: 1000, ttft_ms: 400, concurrency: 4 }));
+    expect(verifiedFigures([...single, ...full], 15)).toMatchObject({ decode_tokens_per_second: 100, prefill_tokens_per_second: 1000, ttft_ms: 40 });
+    expect(verifiedFigures(single, 15)).toMatchObject({ decode_tokens_per_second: 400, prefill_tokens_per_second: 4000 });
+    // A full-load probe that beats the single streams (noise) does not raise the figure.
+    expect(verifiedFigures([...single, ...full.map((o) => ({ ...o, decode_tokens_per_second: 900 }))], 15).decode_tokens_per_second).toBe(400);
+    expect(atFullLoad([], [50])).toBe(50);
+  });
+
+  it("never reports more than the full-load median once there is one (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 1, max: 1e4, noNaN: true }), { maxLength: 20 }), fc.array(fc.double({ min: 1, max: 1e4, noNaN: true }), { minLength: 1, maxLength: 20 }), (single, loaded) => {
+        expect(atFullLoad(single, loaded)!).toBeLessThanOrEqual(median(loaded)!);
+      }),
+    );
   });
 });

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canaryRuns, journalEntries, ledgerLines, machines, modelFingerprints, offers, requests, reservations } from "../../../db/schema";
 import { AGENT_API_PREFIX, machineStatusResponse, type RegisterMachineRequest } from "../../../lib/wire/agent";
 import { createEmbeddedEngine } from "../../../agent/src/engine/embedded";
+import type { Engine } from "../../../agent/src/engine/types";
+import { runAgent, type RunningAgent } from "../../../agent/src/run-agent";
 import { DB_KINDS } from "../../../test/database";
 import { startTestMarketplace, tinyModelPath, type TestMarketplace } from "../../../test/marketplace";
 import { freePort } from "../../../test/tcp-proxy";
@@ -13,7 +15,8 @@ import { makeTinyModel, TINY_MODEL_ID } from "../../../test/tiny-model";
 import { listProviderMachines } from "../list-machines";
 import { computeReferenceFingerprints } from "./compute-reference-fingerprints";
 import { DEFAULT_VERIFICATION_CONFIG } from "./config";
-import { CANARY_PATH, PROMPT_SET_VERSION } from "./prompts";
+import { CANARY_PATH, CANARY_PROMPTS, PROMPT_SET_VERSION } from "./prompts";
+import { median } from "./statistics";
 import { offerVerificationHistory } from "./offer-history";
 import { seedModelFingerprints } from "./seed-fingerprints";
 
@@ -60,6 +63,30 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
   }
 }
 
+/**
+ * An agent on the tiny model outside the harness's defaults: `claimedSlots` registers (and heartbeats)
+ * more slots than its engine has — the extra requests queue inside it, one real slot serving them one
+ * after another — and `hardwareClass` replaces the detected class.
+ */
+async function startOwnAgent(mp: TestMarketplace, opts: { agentToken: string; name: string; engineSlots: number; claimedSlots?: number; hardwareClass?: string; modelId?: string; decode?: number }): Promise<RunningAgent> {
+  const real = await createEmbeddedEngine({ modelPath: (await makeTinyModel(tinyModelPath())).path, slots: opts.engineSlots, contextSize: 1024 });
+  // Warm the engine, so a cold first generation does not pass for its single-stream speed.
+  for (const p of CANARY_PROMPTS) for await (const _ of real.generate({ prompt: p.prompt, max_tokens: 8, temperature: 0 }, AbortSignal.timeout(30_000))) void _;
+  const claimed = opts.claimedSlots ?? opts.engineSlots;
+  const engine: Engine = { info: { ...real.info, slots: claimed }, generate: (req, signal) => real.generate(req, signal), load: () => ({ ...real.load(), slots: claimed }), close: () => real.close() };
+  return runAgent({
+    serverUrl: mp.baseUrl,
+    token: opts.agentToken,
+    engine,
+    modelId: opts.modelId ?? TINY_MODEL_ID,
+    askUsdPerSecond: "0.0001",
+    name: opts.name,
+    hardwareClass: opts.hardwareClass,
+    benchmark: { decode_tokens_per_second: opts.decode ?? 50, prefill_tokens_per_second: 200, ttft_ms: 20 },
+    log: () => {},
+  });
+}
+
 describe.each(DB_KINDS)("canary verification on %s", (kind) => {
   let mp: TestMarketplace;
   const db = () => mp.server.runtime.database.db;
@@ -69,6 +96,7 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
   let honest: { machineId: string; offerId: string; organizationId: string; agentToken: string };
   let proxy: Awaited<ReturnType<typeof recordingProxy>>;
   let canariesWhenVerified = 0;
+  const ownAgents: RunningAgent[] = [];
 
   beforeAll(async () => {
     // Recovery from a slow-claim suspension takes 3 steady canaries: keep them half a second apart here.
@@ -89,6 +117,7 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     canariesWhenVerified = (await runsOf(honest.offerId)).length;
   });
   afterAll(async () => {
+    for (const a of ownAgents) await a.drain(2_000);
     await mp?.close();
     await proxy?.close();
   });
@@ -97,10 +126,14 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     const offer = await offerOf(honest.machineId);
     const runs = await runsOf(offer.id);
     expect(offer.verificationStatus).toBe("verified");
-    // verify_after_passes (3) canaries; one more may have been in flight while the harness polled.
+    // The burst: streamed, non-streamed, then both slots at once (4 runs); one more may have been in flight while the harness polled.
     expect(canariesWhenVerified).toBeGreaterThanOrEqual(DEFAULT_VERIFICATION_CONFIG.verify_after_passes);
-    expect(canariesWhenVerified).toBeLessThanOrEqual(DEFAULT_VERIFICATION_CONFIG.verify_after_passes + 1);
-    expect(runs.slice(0, 3).every((r) => r.ok && r.identityMatch === true && r.requestId.startsWith("req_"))).toBe(true);
+    expect(canariesWhenVerified).toBeLessThanOrEqual(2 + 2 + 1);
+    expect(runs.slice(0, 4).every((r) => r.ok && r.identityMatch === true && r.requestId.startsWith("req_"))).toBe(true);
+    // Both modes are checked against the same fingerprints (a non-streamed greedy answer is the same text), and every slot was busy once.
+    expect(runs.slice(0, 4).map((r) => [r.stream, r.concurrency])).toEqual([[true, 1], [false, 1], [true, 2], [true, 2]]);
+    expect(runs[1]!.ttftMs).toBeNull();
+    expect(runs[1]!.completionTokens).toBe(DEFAULT_VERIFICATION_CONFIG.max_tokens);
     expect(offer.verifiedDecodeTokensPerSecond).toBeGreaterThan(0);
     expect(offer.verifiedTtftMs).toBeGreaterThan(0);
     expect(offer.verifiedPrefillTokensPerSecond).toBeGreaterThan(0);
@@ -118,12 +151,15 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
       .withResponse();
     const buyerRequestId = response.headers.get("x-spotlane-request-id")!;
     for await (const _ of (await client.completions.create({ model: TINY_MODEL_ID, prompt: "Again", max_tokens: 8, stream: true }))) void _;
+    const { response: plain } = await client.completions.create({ model: TINY_MODEL_ID, prompt: "Once upon a time", max_tokens: 16, temperature: 0, seed: 7 }).withResponse();
+    const plainRequestId = plain.headers.get("x-spotlane-request-id")!;
     await mp.settled?.();
 
-    const canaryIds = (await runsOf(honest.offerId)).map((r) => r.requestId);
+    const canaryRows = await runsOf(honest.offerId);
+    const canaryIds = canaryRows.map((r) => r.requestId);
     const nonceOf = (r: Recorded) => r.headers["x-spotlane-nonce"] as string;
     const buyerSeen = await until("the buyer request at the agent", async () => proxy.seen.find((r) => nonceOf(r) === buyerRequestId));
-    const canarySeen = proxy.seen.find((r) => canaryIds.includes(nonceOf(r)))!;
+    const canarySeen = proxy.seen.find((r) => nonceOf(r) === canaryRows.find((c) => c.stream)!.requestId)!;
     expect(canarySeen).toBeDefined();
     // Same method, path, header set and body shape (field names, order and types) as a buyer's streamed completion.
     expect(canarySeen.method).toBe(buyerSeen.method);
@@ -135,6 +171,14 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     const shape = (body: string) => Object.entries(JSON.parse(body) as Record<string, unknown>).map(([k, v]) => [k, typeof v]);
     expect(shape(canarySeen.body)).toEqual(shape(buyerSeen.body));
     expect(JSON.parse(canarySeen.body).stream_options).toEqual(JSON.parse(buyerSeen.body).stream_options);
+    // Non-streamed canaries look like non-streamed buyer requests the same way.
+    const plainSeen = await until("the non-streamed buyer request at the agent", async () => proxy.seen.find((r) => nonceOf(r) === plainRequestId));
+    const plainCanarySeen = proxy.seen.find((r) => nonceOf(r) === canaryRows.find((c) => !c.stream)!.requestId)!;
+    expect(plainCanarySeen).toBeDefined();
+    expect(plainCanarySeen.path).toBe(plainSeen.path);
+    expect(plainCanarySeen.headerNames).toEqual(plainSeen.headerNames);
+    expect(shape(plainCanarySeen.body)).toEqual(shape(plainSeen.body));
+    expect(JSON.parse(plainCanarySeen.body).stream).toBe(false);
 
     // Never billed: no request rows, reservations or journal entries carry a canary's id; the provider earned only from the buyers.
     expect(canaryIds.length).toBeGreaterThan(0);
@@ -145,14 +189,14 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     await until("both buyer requests settled", async () => {
       await mp.settled?.();
       const [c] = await db().select({ n: sql<number>`count(*)::int` }).from(requests).where(eq(requests.offerId, honest.offerId));
-      return c!.n >= 2;
+      return c!.n >= 3;
     });
     const billed = await db().select({ earned: sql<string>`coalesce(sum(${requests.providerEarningsNanos}), 0)::text`, n: sql<number>`count(*)::int` }).from(requests).where(eq(requests.offerId, honest.offerId));
     const credited = await db()
       .select({ sum: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` })
       .from(ledgerLines)
       .where(and(eq(ledgerLines.account, "provider_earnings"), eq(ledgerLines.organizationId, honest.organizationId)));
-    expect(billed[0]!.n).toBe(2);
+    expect(billed[0]!.n).toBe(3);
     expect(credited[0]!.sum).toBe(billed[0]!.earned);
   });
 
@@ -245,12 +289,12 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
 
   it("rejects a decode claim above memory bandwidth ÷ model size at registration, and flags claims it cannot check", async () => {
     const provider = await mp.createProvider();
-    const register = (hardware_class: string, decode: number, model_size_bytes?: number) => {
+    const register = (hardware_class: string, decode: number, model_size_bytes?: number, gpus = 1) => {
       const body: RegisterMachineRequest = {
-        name: `plausibility-${hardware_class}-${decode}`,
+        name: `plausibility-${hardware_class}-${decode}-${model_size_bytes ?? "none"}-${gpus}`,
         agent_version: "test",
         endpoint_url: "http://127.0.0.1:9",
-        hardware: { hardware_class, cpu_model: "test", cpu_cores: 8, memory_mb: 65536, gpus: [{ name: "GPU", memory_mb: 24564, vendor: "nvidia" }] },
+        hardware: { hardware_class, cpu_model: "test", cpu_cores: 8, memory_mb: 65536, gpus: Array.from({ length: gpus }, () => ({ name: "GPU", memory_mb: 24564, vendor: "nvidia" as const })) },
         offers: [
           {
             model_id: "llama-3.1-8b-instruct:q4_k_m",
@@ -273,15 +317,90 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     expect(err.error.code).toBe("implausible_claim");
     expect(err.error.param).toBe("offers[0].benchmark.decode_tokens_per_second");
     expect(err.error.message).toMatch(/physically implausible.*1008 GB\/s.*204\.9 times per second/);
-    expect(await db().select().from(machines).where(eq(machines.name, "plausibility-nvidia-rtx-4090-2000"))).toEqual([]);
+    expect(await db().select().from(machines).where(eq(machines.name, "plausibility-nvidia-rtx-4090-2000-4920000000-1"))).toEqual([]);
+
+    // Regression (issue 8, "Self-reported hardware"): none of these skip the check any more.
+    // No model size: the model id's 8 B parameters bound it.
+    expect((await register("nvidia-rtx-4090", 1e6)).status).toBe(400);
+    // A size small enough for caches is still bounded (and for an 8 B model id it is not believed).
+    expect((await register("nvidia-rtx-4090", 1e6, 1_000_000)).status).toBe(400);
+    expect((await register("nvidia-rtx-4090", 2000, 1_000_000)).status).toBe(400);
+    // 64 GPUs count as one tensor-parallel group of 8 (~1,639 tokens/s here), not 64.
+    expect((await register("nvidia-rtx-4090", 2000, 4_920_000_000, 64)).status).toBe(400);
+    // An unknown class is bounded by the fastest known device (8 TB/s: ~1,626 tokens/s here).
+    expect((await register("nvidia-mystery-9000", 2000, 4_920_000_000)).status).toBe(400);
 
     const ok = await register("nvidia-rtx-4090", 150, 4_920_000_000);
     expect(ok.status).toBe(200);
-    const unknown = await register("nvidia-mystery-9000", 2000, 4_920_000_000);
+    const unknown = await register("nvidia-mystery-9000", 1000, 4_920_000_000);
     expect(unknown.status).toBe(200);
+    expect((await register("nvidia-rtx-4090", 150)).status).toBe(200);
     const rows = await db().select({ name: machines.name, check: offers.claimCheck, ceiling: offers.decodeCeilingTokensPerSecond }).from(offers).innerJoin(machines, eq(machines.id, offers.machineId)).where(eq(machines.organizationId, provider.organizationId));
-    expect(rows.find((r) => r.name === "plausibility-nvidia-rtx-4090-150")).toMatchObject({ check: "plausible", ceiling: expect.closeTo(204.9, 0) });
-    expect(rows.find((r) => r.name === "plausibility-nvidia-mystery-9000-2000")).toMatchObject({ check: "unchecked_unknown_hardware", ceiling: null });
+    expect(rows.find((r) => r.name === "plausibility-nvidia-rtx-4090-150-4920000000-1")).toMatchObject({ check: "plausible", ceiling: expect.closeTo(204.9, 0) });
+    expect(rows.find((r) => r.name === "plausibility-nvidia-mystery-9000-1000-4920000000-1")).toMatchObject({ check: "unknown_hardware", ceiling: expect.closeTo(1626, 0) });
+    expect(rows.find((r) => r.name === "plausibility-nvidia-rtx-4090-150-none-1")).toMatchObject({ check: "plausible_size_from_model_id", ceiling: 504 });
+  });
+
+  it("measures an agent that registers 4 slots but serves one at a time at its per-stream speed with all 4 busy", async () => {
+    // Regression (issue 8, "Billing what was not served"): canaries were single streams, so this agent was verified at its one-slot speed.
+    const real = (await offerOf(honest.machineId)).verifiedDecodeTokensPerSecond!;
+    // Twice the honest 2-slot figure: about what one stream alone gets, so an honest 4-slot claim on one slot it is not.
+    const claim = real * 2;
+    const provider = await mp.createProvider();
+    const liar = await startOwnAgent(mp, { agentToken: provider.agentToken, name: "slot-liar", engineSlots: 1, claimedSlots: 4, decode: claim });
+    ownAgents.push(liar);
+    const machineId = liar.machineId()!;
+    const suspended = await until("the slot liar's suspension", async () => {
+      const o = await offerOf(machineId);
+      return o.verificationStatus === "suspended" ? o : null;
+    });
+    expect(suspended).toMatchObject({ registeredSlots: 4, suspendedReason: "too_slow" });
+    expect(suspended.claimedDecodeCorrectedFrom).toBeCloseTo(claim, 6);
+    const probe = (await runsOf(suspended.id)).filter((r) => r.concurrency === 4);
+    expect(probe).toHaveLength(4);
+    expect(probe.every((r) => r.ok && r.stream && r.identityMatch === true)).toBe(true);
+    // Served one after another, the last stream waited for the other three.
+    expect(Math.max(...probe.map((r) => r.ttftMs!))).toBeGreaterThan(Math.min(...probe.map((r) => r.durationMs!)));
+
+    // Recovery at the corrected claim must not bring back the single-stream speed: routing and quotes see the full-load figure.
+    await mp.waitUntilVerified(machineId, { timeout_ms: 15_000, quiet: false });
+    await until("three single-stream canaries", async () => (await runsOf(suspended.id)).filter((r) => r.ok && r.stream && r.concurrency === 1).length >= 3);
+    const after = await offerOf(machineId);
+    const runs = await runsOf(after.id);
+    const alone = median(runs.filter((r) => r.ok && r.stream && r.concurrency === 1).map((r) => r.decodeTokensPerSecond!))!;
+    expect(after.claimedDecodeTokensPerSecond).toBeLessThan(claim * DEFAULT_VERIFICATION_CONFIG.slow_fraction);
+    expect(after.verifiedDecodeTokensPerSecond!).toBeLessThan(alone / 2);
+    expect(after.verifiedDecodeTokensPerSecond!).toBeGreaterThan(alone / 16);
+  });
+
+  it("never lets an unknown hardware class serve, and lets the same machine in once it registers as a known class", async () => {
+    // Regression (issue 8, "Self-reported hardware"): a CPU agent registered as `cpu-pricey` was verified, a market of its own.
+    const modelId = "tiny-pricey:f32";
+    const provider = await mp.createProvider();
+    const pricey = await startOwnAgent(mp, { agentToken: provider.agentToken, name: "pricey", engineSlots: 2, hardwareClass: "cpu-pricey", modelId });
+    const machineId = pricey.machineId()!;
+    const suspended = await until("the unknown class's suspension", async () => {
+      const o = await offerOf(machineId);
+      return o.verificationStatus === "suspended" && o.nextCanaryAt === null ? o : null;
+    });
+    expect(suspended).toMatchObject({ hardwareClass: "cpu-pricey", suspendedReason: "unknown_hardware", claimCheck: "unknown_hardware" });
+    // The burst ran (the provider sees what was measured), and then nothing until it registers again.
+    expect((await runsOf(suspended.id)).length).toBeGreaterThanOrEqual(DEFAULT_VERIFICATION_CONFIG.burst_count);
+    const [m] = await listProviderMachines(mp.server.runtime.services, { organizationId: provider.organizationId });
+    expect(m!.offers[0]).toMatchObject({ verification_status: "suspended", suspended_reason: "unknown_hardware", gate_reasons: expect.arrayContaining(["suspended"]) });
+    expect(m!.offers[0]!.verification_explanation).toMatch(/does not know this machine's hardware class/);
+    const buyer = await mp.createBuyer({ credit_usd: "1" });
+    const client = new OpenAI({ baseURL: `${mp.baseUrl}/v1`, apiKey: buyer.apiKey, maxRetries: 0 });
+    await expect(client.completions.create({ model: modelId, prompt: "hi", max_tokens: 4 })).rejects.toMatchObject({ status: expect.any(Number) });
+    expect(await db().select().from(requests).where(and(eq(requests.offerId, suspended.id), eq(requests.status, "completed")))).toEqual([]);
+
+    await pricey.drain(2_000);
+    const known = await startOwnAgent(mp, { agentToken: provider.agentToken, name: "pricey", engineSlots: 2, hardwareClass: "cpu", modelId });
+    ownAgents.push(known);
+    await mp.waitUntilVerified(machineId, { timeout_ms: 15_000, quiet: false });
+    expect(await offerOf(machineId)).toMatchObject({ hardwareClass: "cpu", verificationStatus: "verified", suspendedReason: null, claimCheck: "plausible_small_model" });
+    const served = await client.completions.create({ model: modelId, prompt: "hi", max_tokens: 4 });
+    expect(served.choices[0]!.text.length).toBeGreaterThan(0);
   });
 
   it("answers the agent's status request for its own machines only", async () => {

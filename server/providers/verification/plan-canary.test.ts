@@ -1,0 +1,38 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_VERIFICATION_CONFIG as CFG } from "./config";
+import { loadProbeConcurrency, planCanary } from "./plan-canary";
+
+const plan = (runs_since_registration: number, registered_slots = 4, load_probed_since_registration = false, random = () => 0.99) =>
+  planCanary({ runs_since_registration, registered_slots, load_probed_since_registration, random }, CFG);
+
+describe("planCanary", () => {
+  it("bursts streamed, non-streamed, then every registered slot at once", () => {
+    expect(plan(0)).toEqual({ kind: "single", stream: true });
+    expect(plan(1)).toEqual({ kind: "single", stream: false });
+    expect(plan(2)).toEqual({ kind: "load", concurrency: 4 });
+    // One slot: nothing to load, the third burst canary is a plain streamed one.
+    expect(plan(2, 1)).toEqual({ kind: "single", stream: true });
+  });
+
+  it("sends the full-load probe next until one has passed since the registration", () => {
+    expect(plan(7, 8, false)).toEqual({ kind: "load", concurrency: 8 });
+    expect(plan(7, 8, true).kind).toBe("single");
+  });
+
+  it("caps the probe, and mixes modes and probes at random afterwards", () => {
+    expect(loadProbeConcurrency(1024, CFG)).toBe(CFG.max_probe_concurrency);
+    expect(plan(10, 8, true, () => 0)).toEqual({ kind: "load", concurrency: 8 });
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 0.999999, noNaN: true }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (a, b) => {
+        const draws = [a, b];
+        const p = plan(10, 8, true, () => draws.shift() ?? 0.5);
+        seen.add(p.kind === "load" ? "load" : `single:${p.stream}`);
+        if (p.kind === "load") expect(p.concurrency).toBe(8);
+      }),
+      { numRuns: 300 },
+    );
+    expect(seen).toEqual(new Set(["load", "single:true", "single:false"]));
+  });
+});
