@@ -23,7 +23,7 @@ const u = scenario.settings.target_utilization_bps / 10_000;
 
 const svg = renderChart({
   title: `Spotlane market simulation (seed ${seed})`,
-  subtitle: `${scenario.providers.length} providers, ${scenario.buyers.length} buyers (${scenario.buyers.filter((b) => b.bid_nanos_per_second !== null).length} with standing bids); target utilization ${u * 100}%, max move ${scenario.settings.max_move_bps / 100}% per 1 s tick`,
+  subtitle: `${scenario.providers.length} providers, ${scenario.buyers.length} buyers (${scenario.buyers.filter((b) => b.bid_nanos_per_second !== null).length} with standing bids); target utilization ${u * 100}%, depth ${scenario.settings.depth_share_bps / 100}% of slots, max move ${scenario.settings.max_move_bps / 100}% per 1 s tick`,
   width: 1000,
   x: ticks.map((t) => t.t_s),
   x_label: "time (s)",
@@ -37,6 +37,7 @@ const svg = renderChart({
       series: [
         { label: "spot", color: "#0f172a", values: ticks.map((t) => usd(t.spot_nanos_per_second)), width: 2.5 },
         { label: "lowest live ask", color: "#059669", values: ticks.map((t) => usd(t.lowest_ask_nanos_per_second)), dashed: true, width: 1.5 },
+        { label: `reference (${scenario.settings.depth_share_bps / 100}% of slots at or below)`, color: "#2563eb", values: ticks.map((t) => usd(t.result.reference_nanos_per_second)), dashed: true, width: 1 },
         { label: "target (before move bound)", color: "#94a3b8", values: ticks.map((t) => usd(t.result.target_nanos_per_second)), width: 1 },
       ],
     },

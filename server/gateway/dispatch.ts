@@ -1,4 +1,4 @@
-import { Agent, buildConnector, request } from "undici";
+import { Agent, buildConnector, errors, request } from "undici";
 import { signRequest } from "../../lib/signing";
 import { EndpointNotAllowedError, PUBLIC_ENDPOINTS_ONLY, type EndpointPolicy } from "../http/endpoint-policy";
 
@@ -31,6 +31,9 @@ export class DispatchError extends Error {
   }
 }
 
+/** undici's default connect timeout, applied to DNS resolution and to each address tried. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "ETIMEDOUT"]);
 
 /** The generic reason for any error a dispatch can throw (a DispatchError, an abort, or anything else). */
@@ -50,13 +53,28 @@ export function dispatchFailure(err: unknown): DispatchFailure {
  * verifying the original name (undici takes SNI and the certificate check from `host`).
  */
 function policyConnector(policy: EndpointPolicy): buildConnector.connector {
-  const connect = buildConnector({});
+  const connect = buildConnector({ timeout: CONNECT_TIMEOUT_MS });
   return (options, callback) => {
     const port = Number(options.port) || (options.protocol === "https:" ? 443 : 80);
-    policy.resolve(options.hostname, port).then(
-      (addresses) => connect({ ...options, hostname: addresses[0]! }, callback),
-      (err: Error) => callback(err, null),
-    );
+    // Resolution is bounded like the connection itself (net.connect's own lookup used to be inside undici's connect timeout).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new errors.ConnectTimeoutError("DNS lookup timed out")), CONNECT_TIMEOUT_MS);
+    });
+    Promise.race([policy.resolve(options.hostname, port), timeout])
+      .finally(() => clearTimeout(timer))
+      .then(
+        (addresses) => {
+          // Each allowed address in the resolver's order until one connects (a dual-stack name whose IPv6 is unreachable still works).
+          const attempt = (i: number) =>
+            connect({ ...options, hostname: addresses[i]! }, (...args) => {
+              if (args[0] && i + 1 < addresses.length) return attempt(i + 1);
+              callback(...args);
+            });
+          attempt(0);
+        },
+        (err: Error) => callback(err, null),
+      );
   };
 }
 

@@ -23,9 +23,11 @@ import { demandCurve, supplyCurve, type Ask, type DemandCurve, type DemandLevel,
  *     of the market back. Asks above the ceiling never serve: outliers cannot price a shortage.
  *  5. Bounded move: spot = target clamped to previous ± max(1 nano, max(previous, reference) ×
  *     max_move_bps). Anchoring on the reference too lets a spot left far below the market's depth (say
- *     1 nano, by the old rule or by cheap supply that left) climb back within about 10,000 ÷ max_move_bps ticks
- *     instead of crawling 1 nano at a time; falls are anchored on the previous spot as before (target ≥
- *     reference, so a falling spot is above it). Without a previous spot the previous is the reference.
+ *     1 nano, by the old rule or by cheap supply that left) climb back within about 10,000 ÷ max_move_bps
+ *     ticks (20 at 5%) instead of crawling up from 1 nano for minutes; falls are anchored on the previous
+ *     spot as before (target ≥ reference, so a falling spot is above it). It stays a bound rather than a
+ *     jump so the larger shares that can move the reference still only move the spot gradually. Without
+ *     a previous spot the previous is the reference.
  *  6. Floor: spot is raised to the lowest live ask if below it, even past the move bound, so something
  *     can always serve. Only offers with ask ≤ spot serve; only demand with bid ≥ spot (or none) is served.
  *

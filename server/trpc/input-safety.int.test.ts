@@ -61,8 +61,10 @@ describe.each(DB_KINDS)("tRPC never leaks internal errors and refuses control ch
   it("finds control characters anywhere in the input, keys included", async () => {
     const nested = await call(appRouter, "buyer.apiKeys.updateSettings", { method: "POST", input: { id: "key_x", routing_defaults: { prefer: ["a\u0007"] } } });
     expect(nested.status).toBe(400);
+    expect(await nested.text()).toContain("'routing_defaults.prefer.0' contains a control character");
     const inKey = await call(appRouter, "buyer.apiKeys.updateSettings", { method: "POST", input: { id: "key_x", routing_defaults: { "x\u0000": 1 } } });
     expect(inKey.status).toBe(400);
+    expect(await inKey.text()).toContain("control character");
     // Tabs and newlines are text, not control noise: this one reaches the procedure (and its own validation).
     const tab = await call(appRouter, "buyer.apiKeys.create", { method: "POST", input: { name: "ci\tkey" } });
     expect(tab.status).toBe(200);

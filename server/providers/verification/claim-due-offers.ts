@@ -11,6 +11,8 @@ export type DueOffer = {
   machineSecret: string;
   /** Slots claimed at registration: what a full-load probe runs at. */
   registeredSlots: number;
+  /** Busy slots by the latest heartbeat: full-load probes wait for an idle offer (plan-canary.ts). */
+  activeSlots: number;
   hardwareClass: string;
 };
 
@@ -37,7 +39,7 @@ export async function claimDueOffers(db: Db, input: { now: Date; lease_ms: numbe
     const ids = due.map((d) => d.id);
     await tx.update(offers).set({ nextCanaryAt: leaseUntil }).where(inArray(offers.id, ids));
     return tx
-      .select({ offerId: offers.id, machineId: machines.id, modelId: offers.modelId, endpointUrl: machines.endpointUrl, machineSecret: machines.secret, registeredSlots: offers.registeredSlots, hardwareClass: offers.hardwareClass })
+      .select({ offerId: offers.id, machineId: machines.id, modelId: offers.modelId, endpointUrl: machines.endpointUrl, machineSecret: machines.secret, registeredSlots: offers.registeredSlots, activeSlots: offers.activeSlots, hardwareClass: offers.hardwareClass })
       .from(offers)
       .innerJoin(machines, eq(machines.id, offers.machineId))
       .where(inArray(offers.id, ids));

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_VERIFICATION_CONFIG as CFG } from "./config";
 import { loadProbeConcurrency, planCanary } from "./plan-canary";
 
-const plan = (runs_since_registration: number, registered_slots = 4, load_probed_since_registration = false, random = () => 0.99) =>
-  planCanary({ runs_since_registration, registered_slots, load_probed_since_registration, random }, CFG);
+const plan = (runs_since_registration: number, registered_slots = 4, load_probed_since_registration = false, random = () => 0.99, idle = true) =>
+  planCanary({ runs_since_registration, registered_slots, load_probed_since_registration, idle, random }, CFG);
 
 describe("planCanary", () => {
   it("bursts streamed, non-streamed, then every registered slot at once", () => {
@@ -23,6 +23,9 @@ describe("planCanary", () => {
   it("caps the probe, and mixes modes and probes at random afterwards", () => {
     expect(loadProbeConcurrency(1024, CFG)).toBe(CFG.max_probe_concurrency);
     expect(plan(10, 8, true, () => 0)).toEqual({ kind: "load", concurrency: 8 });
+    // Not over buyer traffic: a busy offer gets a single canary instead.
+    expect(plan(10, 8, true, () => 0, false).kind).toBe("single");
+    expect(plan(2, 8, false, () => 0, false).kind).toBe("load");
     const seen = new Set<string>();
     fc.assert(
       fc.property(fc.double({ min: 0, max: 0.999999, noNaN: true }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (a, b) => {

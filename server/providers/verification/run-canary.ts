@@ -27,7 +27,7 @@ export async function runCanary(ctx: ServiceContext, offer: DueOffer, opts: { co
     .innerJoin(offers, eq(offers.id, canaryRuns.offerId))
     .where(eq(canaryRuns.offerId, offer.offerId));
   const plan = planCanary(
-    { runs_since_registration: history?.since ?? 0, registered_slots: offer.registeredSlots, load_probed_since_registration: (history?.probed ?? 0) > 0, random: opts.random },
+    { runs_since_registration: history?.since ?? 0, registered_slots: offer.registeredSlots, load_probed_since_registration: (history?.probed ?? 0) > 0, idle: offer.activeSlots === 0, random: opts.random },
     opts.config,
   );
   const concurrency = plan.kind === "load" ? plan.concurrency : 1;
