@@ -76,6 +76,14 @@ describe("dispatch connects only where the endpoint policy allows", () => {
     expect(ok.seen.requests.at(-1)!.host).toBe(`agent.test:${ok.port}`);
   });
 
+  it("tries each allowed address of a name in turn until one connects", async () => {
+    // 127.0.0.2 is loopback too, but nothing listens there: the first address refuses, the second serves.
+    const policy = new EndpointPolicy({ allowed: "127.0.0.0/8", lookup: async () => [{ address: "127.0.0.2", family: 4 }, { address: "127.0.0.1", family: 4 }] });
+    const res = await send({ endpointUrl: `http://two.test:${ok.port}`, machineSecret: "s" }, policy);
+    expect(res.status).toBe(200);
+    await res.text();
+  });
+
   it("never follows a redirect: a 3xx is the agent's answer", async () => {
     const policy = new EndpointPolicy({ allowed: "127.0.0.0/8" });
     const res = await send({ endpointUrl: `http://127.0.0.1:${redirecting.port}`, machineSecret: "s" }, policy);

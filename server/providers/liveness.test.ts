@@ -41,9 +41,9 @@ describe("offerGateReasons", () => {
 });
 
 describe("routing spot", () => {
-  const offer = (over: Partial<GateSubject>): GateSubject => ({ ...base, modelId: "m:q4", hardwareClass: "cpu", ...over });
+  const offer = (over: Partial<GateSubject>): GateSubject => ({ ...base, modelId: "m:q4", hardwareClass: "cpu", slots: 4, ...over });
 
-  it("is the cleared price, else the lowest ask among live offers of that market only", () => {
+  it("is the cleared price, else the quiet (depth) price among live offers of that market only", () => {
     expect(routingSpotNanos(5n, 3n)).toBe(5n);
     expect(routingSpotNanos(null, 3n)).toBe(3n);
     expect(routingSpotNanos(null, null)).toBeNull();
@@ -62,5 +62,12 @@ describe("routing spot", () => {
     expect(spots("m:q4", "nvidia-h100")).toBe(5n);
     expect(spots("m:q4", "amd-mi300x")).toBe(42n);
     expect(spots("other", "cpu")).toBeNull();
+  });
+
+  it("without a tick, one tiny offer cannot own the price (issue #8): it takes a quarter of the live slots", () => {
+    const honest = Array.from({ length: 10 }, () => offer({ ask_nanos_per_second: 50_000n }));
+    expect(routingSpots([...honest, offer({ ask_nanos_per_second: 1n, slots: 1 })], () => null, now)("m:q4", "cpu")).toBe(50_000n);
+    // With a quarter of the slots it does set the quiet price: that is its share of supply.
+    expect(routingSpots([...honest, offer({ ask_nanos_per_second: 1n, slots: 14 })], () => null, now)("m:q4", "cpu")).toBe(1n);
   });
 });

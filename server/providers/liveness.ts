@@ -1,3 +1,6 @@
+import { DEFAULT_CLEARING_SETTINGS, depthPrice } from "../market/clear";
+import { supplyCurve, type Ask } from "../market/curves";
+import { marketKey, type MarketKey } from "../market/market-key";
 /**
  * PURE: every gate that keeps an offer out of routing, in one place. The router (server/router/route.ts,
  * fed by server/gateway/admit.ts) and the provider's views (the Provider page, `spotlane-agent status`)
@@ -70,39 +73,47 @@ export function occupancyGate(slots: number, inflight: number): "no_free_slot" |
 }
 
 /**
- * The spot routing uses for a market: the cleared price of a fresh tick, else (before any tick, or
- * when no process is clearing) the lowest ask among live offers — the no-demand rule (DESIGN §4).
+ * The spot routing uses for a market: the cleared price of a fresh tick, else (before any tick, or when
+ * no process is clearing) the market's quiet price over its live supply — the no-demand rule (DESIGN §4).
  */
-export function routingSpotNanos(cleared_nanos_per_second: bigint | null, lowest_live_ask_nanos_per_second: bigint | null): bigint | null {
-  return cleared_nanos_per_second ?? lowest_live_ask_nanos_per_second;
+export function routingSpotNanos(cleared_nanos_per_second: bigint | null, quiet_nanos_per_second: bigint | null): bigint | null {
+  return cleared_nanos_per_second ?? quiet_nanos_per_second;
 }
 
-/** Lowest ask per market (model → hardware class) among offers the caller found live (no state gate). */
-export class LowestLiveAsks {
-  private byModel = new Map<string, Map<string, bigint>>();
+/**
+ * Each market's price without a tick, from the offers the caller found live (no state gate): the clearing
+ * engine's own no-demand price, the depth price (server/market/clear.ts), so a tiny offer cannot own a
+ * market here either. Computed per market on first use, only for markets the caller asks about.
+ */
+export class QuietPrices {
+  private markets = new Map<MarketKey, { asks: Ask[]; price: bigint | null | undefined }>();
 
-  add(modelId: string, hardwareClass: string, ask_nanos_per_second: bigint): void {
-    let byHw = this.byModel.get(modelId);
-    if (!byHw) this.byModel.set(modelId, (byHw = new Map()));
-    const cur = byHw.get(hardwareClass);
-    if (cur === undefined || ask_nanos_per_second < cur) byHw.set(hardwareClass, ask_nanos_per_second);
+  add(modelId: string, hardwareClass: string, ask_nanos_per_second: bigint, slots: number): void {
+    const key = marketKey(modelId, hardwareClass);
+    let m = this.markets.get(key);
+    if (!m) this.markets.set(key, (m = { asks: [], price: undefined }));
+    m.asks.push({ ask_nanos_per_second, slots, live: true });
+    m.price = undefined;
   }
 
   get(modelId: string, hardwareClass: string): bigint | null {
-    return this.byModel.get(modelId)?.get(hardwareClass) ?? null;
+    const m = this.markets.get(marketKey(modelId, hardwareClass));
+    if (!m) return null;
+    m.price ??= depthPrice(supplyCurve(m.asks), DEFAULT_CLEARING_SETTINGS.depth_share_bps);
+    return m.price;
   }
 }
 
-export type GateSubject = OfferState & { modelId: string; hardwareClass: string; ask_nanos_per_second: bigint };
+export type GateSubject = OfferState & { modelId: string; hardwareClass: string; ask_nanos_per_second: bigint; slots: number };
 
 /**
  * The routing spot of every market from all of its offers (any organization's) and the cleared prices:
  * what the views use, computed exactly as the router computes it from its candidates.
  */
 export function routingSpots(marketOffers: Iterable<GateSubject>, cleared: (modelId: string, hardwareClass: string) => bigint | null, now: Date) {
-  const asks = new LowestLiveAsks();
-  for (const o of marketOffers) if (offerStateGates(o, now).length === 0) asks.add(o.modelId, o.hardwareClass, o.ask_nanos_per_second);
-  return (modelId: string, hardwareClass: string): bigint | null => routingSpotNanos(cleared(modelId, hardwareClass), asks.get(modelId, hardwareClass));
+  const quiet = new QuietPrices();
+  for (const o of marketOffers) if (offerStateGates(o, now).length === 0) quiet.add(o.modelId, o.hardwareClass, o.ask_nanos_per_second, o.slots);
+  return (modelId: string, hardwareClass: string): bigint | null => routingSpotNanos(cleared(modelId, hardwareClass), quiet.get(modelId, hardwareClass));
 }
 
 /**

@@ -8,7 +8,7 @@ import { routingSpots } from "./liveness";
 /**
  * The spot routing uses right now for each market of these models, read the way the gateway reads it:
  * the cleared price of a tick fresh within SPOT_MAX_AGE_MS (what SpotPriceCache serves), else the
- * lowest ask among the market's live offers of every provider, judged by the router's own gate function.
+ * market's quiet (depth) price over the live offers of every provider, judged by the router's own gate function.
  */
 export async function readRoutingSpots(ctx: ServiceContext, input: { modelIds: string[]; now: Date }): Promise<(modelId: string, hardwareClass: string) => bigint | null> {
   if (input.modelIds.length === 0) return () => null;
@@ -20,6 +20,7 @@ export async function readRoutingSpots(ctx: ServiceContext, input: { modelIds: s
         modelId: offers.modelId,
         hardwareClass: offers.hardwareClass,
         ask_nanos_per_second: offers.askNanosPerSecond,
+        slots: offers.slots,
         offerStatus: offers.status,
         verificationStatus: offers.verificationStatus,
         suspendedReason: offers.suspendedReason,

@@ -1,4 +1,4 @@
-import { LowestLiveAsks, occupancyGate, routingSpotNanos, spotGate } from "../providers/liveness";
+import { occupancyGate, QuietPrices, routingSpotNanos, spotGate } from "../providers/liveness";
 import { predict, predictTiming } from "./predict";
 import type { Candidate, Preferences, RankedCandidate, Rejection, RequestShape, RouteResult } from "./types";
 
@@ -21,13 +21,14 @@ function hardGate(c: Candidate, prefs: Preferences): string | null {
 }
 
 /**
- * Lowest live ask per market, the spot before any clearing tick. Over every candidate without a state
- * gate, before the buyer's filters: the market has one price, whoever asks (and the views compute it so).
+ * Each market's price before any clearing tick (the depth price over live supply). Over every candidate
+ * without a state gate, before the buyer's filters: the market has one price, whoever asks (and the views
+ * compute it so). Markets a tick has priced are skipped: their quiet price is never needed.
  */
-function lowestAsks(candidates: Candidate[]): LowestLiveAsks {
-  const asks = new LowestLiveAsks();
-  for (const c of candidates) if (c.gateReasons.length === 0) asks.add(c.modelId, c.hardwareClass, c.ask_nanos_per_second);
-  return asks;
+function quietPrices(candidates: Candidate[]): QuietPrices {
+  const quiet = new QuietPrices();
+  for (const c of candidates) if (c.market_spot_nanos_per_second === null && c.gateReasons.length === 0) quiet.add(c.modelId, c.hardwareClass, c.ask_nanos_per_second, c.slots);
+  return quiet;
 }
 
 type Viable = { c: Candidate; spot: bigint; ttft_ms: number; hold_ms: number; cost: number; score: number };
@@ -90,13 +91,13 @@ export function route(candidates: Candidate[], req: RequestShape, prefs: Prefere
     else open.push(c);
   }
 
-  const asks = lowestAsks(candidates);
+  const quiet = quietPrices(candidates);
   let lowest_spot_nanos_per_second: bigint | null = null;
   const viable: Viable[] = [];
   for (const c of open) {
     // The same spot and gates the provider's views compute (server/providers/liveness.ts); never null
     // here, since `c` itself is live supply of its market.
-    const spot = routingSpotNanos(c.market_spot_nanos_per_second, asks.get(c.modelId, c.hardwareClass))!;
+    const spot = routingSpotNanos(c.market_spot_nanos_per_second, quiet.get(c.modelId, c.hardwareClass))!;
     if (lowest_spot_nanos_per_second === null || spot < lowest_spot_nanos_per_second) lowest_spot_nanos_per_second = spot;
     let reason: string | null =
       spotGate(c.ask_nanos_per_second, spot) ??
