@@ -90,13 +90,14 @@ describe("nextVerificationState: full load, both modes, unknown hardware (issue 
     expect(decide(slotted, [pass(1), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 120))]).status).toBe("verified");
   });
 
-  it("holds the claim to the per-stream speed at full load: an offer that queues its slots is too slow for a single-stream claim", () => {
-    // One real slot sold as 4: 400 tok/s alone, ~100 per stream with all 4 busy.
+  it("judges speed on single streams: a rare full-load probe caps the verified figures (statistics.ts) but suspends no one", () => {
+    // One real slot sold as 4: 400 tok/s alone, ~100 per stream with all 4 busy. Verified, at 100 (see statistics.test.ts).
     const queueing = { ...slotted, claimed_decode_tokens_per_second: 400 };
-    const d = decide(queueing, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 100))]);
-    expect(d).toMatchObject({ status: "suspended", suspended_reason: "too_slow", corrected_claim: 100 });
-    // A batching engine, a little slower per stream when full, is fine.
-    expect(decide(queueing, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 330))]).status).toBe("verified");
+    expect(decide(queueing, [pass(1, 400), unstreamed(2), pass(3, 390), ...[4, 4, 4, 4].map((t) => loaded(t, 100))]).status).toBe("verified");
+    // The speed rule needs 3 single-stream observations: probe streams do not count towards them.
+    const boastful = { ...queueing, claimed_decode_tokens_per_second: 10_000 };
+    expect(decide(boastful, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 100))]).status).toBe("verified");
+    expect(decide(boastful, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 100)), pass(4, 400), pass(5, 400)])).toMatchObject({ status: "suspended", suspended_reason: "too_slow", corrected_claim: 400 });
   });
 
   it("lets a passed non-streamed canary neither count towards nor break a slow offer's recovery", () => {

