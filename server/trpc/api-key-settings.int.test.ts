@@ -133,7 +133,10 @@ describe.each(DB_KINDS)("API key settings on %s", (kind) => {
     const sort = await trpcError(api.buyer.apiKeys.updateSettings({ id: key.id, routing_defaults: { sort: "cheapest" as never } }), "BAD_REQUEST");
     expect(sort.message).toBe('Invalid routing defaults — sort: Invalid option: expected one of "price"|"latency"|"throughput"|"balanced".');
     const price = await trpcError(api.buyer.apiKeys.updateSettings({ id: key.id, routing_defaults: { max_price_per_second: "0.0000000001" } }), "BAD_REQUEST");
-    expect(price.message).toBe('Invalid routing defaults — max_price_per_second: a USD amount like "0.0001".');
+    expect(price.message).toBe("Invalid routing defaults — max_price_per_second: a USD amount per second from 0 to 1000 with at most 9 decimals, like 0.0001.");
+    // The one price range: a key default cannot bid past $1,000 per second either (it used to be served for free).
+    const huge = await trpcError(api.buyer.apiKeys.updateSettings({ id: key.id, routing_defaults: { max_price_per_second: "99999999999" } }), "BAD_REQUEST");
+    expect(huge.message).toMatch(/from 0 to 1000/);
     const unknown = await trpcError(api.buyer.apiKeys.updateSettings({ id: key.id, routing_defaults: { fastest: true } as never }), "BAD_REQUEST");
     expect(unknown.message).toBe('Invalid routing defaults — Unrecognized key: "fastest".');
 

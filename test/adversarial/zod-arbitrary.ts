@@ -109,11 +109,12 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 );
 
-type Mutation = { pick: number; op: "replace" | "delete" | "unknown-field" | "wrap-array"; value: unknown; key: string };
+type Mutation = { pick: number; op: "replace" | "delete" | "unknown-field" | "unknown-root" | "wrap-array"; value: unknown; key: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.record({
   pick: fc.nat(),
-  op: fc.constantFrom("replace", "replace", "replace", "delete", "unknown-field", "unknown-field", "wrap-array"),
+  // unknown-root: a loose top-level field (`metadata`, …) passes validation, so its value reaches everything after it.
+  op: fc.constantFrom<Mutation["op"]>("replace", "replace", "replace", "delete", "unknown-field", "unknown-root", "unknown-root", "wrap-array"),
   value: hostileValue,
   key: fc.oneof(fc.constantFrom("__proto__", "constructor", "metadata", "spotlane", "x".repeat(300), "\u0000"), fc.string({ maxLength: 12 })),
 });
@@ -132,6 +133,7 @@ function setKey(o: Record<string | number, unknown>, k: string | number, v: unkn
 }
 
 function applyMutation(root: unknown, m: Mutation): unknown {
+  if (m.op === "unknown-root") return applyMutation(root, { ...m, op: "unknown-field", pick: 0 });
   const all = paths(root);
   const path = all[m.pick % all.length]!;
   if (path.length === 0) {
