@@ -11,6 +11,11 @@ import { ThroughputChart } from "./throughput-chart";
 const STATUS_TONE: Record<string, BadgeTone> = { verified: "green", unverified: "amber", suspended: "red" };
 const CLAIM_CHECK_TEXT: Record<string, string> = {
   plausible: "within memory bandwidth ÷ model size",
+  plausible_size_from_model_id: "within memory bandwidth ÷ the size the model id implies",
+  plausible_small_model: "within on-chip cache bandwidth ÷ model size",
+  plausible_speed_cap: "within the absolute single-stream cap (model size unknown)",
+  unknown_hardware: "hardware class not in the bandwidth table: cannot serve until registered as a known class",
+  // Offers registered before issue 8 keep these until they register again.
   unchecked_unknown_hardware: "not checked: hardware class not in the bandwidth table",
   unchecked_unknown_model_size: "not checked: the agent did not report the model size",
   unchecked_small_model: "not checked: model small enough to run from on-chip cache",

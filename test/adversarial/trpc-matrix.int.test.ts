@@ -83,7 +83,7 @@ const MATRIX: Record<string, Entry> = {
   "operations.deadLetters": { access: { operator: true }, crossOrg: "not_org_scoped" },
   "operations.replayDeadLetters": { access: { operator: true }, input: () => ({}), crossOrg: "not_org_scoped" },
   // Closing needs the id of the active organization: a mismatched id proves the gate without closing anything.
-  "organization.close": { access: { roles: ["admin"] }, input: () => ({ organizationId: "org_not_this_one" }), allowed: "BAD_REQUEST", crossOrg: { input: (f) => ({ organizationId: f.orgA }), expect: "BAD_REQUEST" }, pending: true },
+  "organization.close": { access: { roles: ["admin"] }, input: () => ({ organizationId: "org_not_this_one" }), allowed: "BAD_REQUEST", crossOrg: { input: (f) => ({ organizationId: f.orgA }), expect: "BAD_REQUEST" } },
 };
 
 function mayCall(access: Access, caller: Caller): boolean {

@@ -3,16 +3,20 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_VERIFICATION_CONFIG as CFG } from "./config";
 import { loadProbeConcurrency, planCanary } from "./plan-canary";
 
-const plan = (runs_since_registration: number, registered_slots = 4, load_probed_since_registration = false, random = () => 0.99, idle = true) =>
-  planCanary({ runs_since_registration, registered_slots, load_probed_since_registration, idle, random }, CFG);
+const plan = (runs_since_registration: number, registered_slots = 4, load_probed_since_registration = false, random = () => 0.99, idle = true, single_streams_since_registration = 3) =>
+  planCanary({ runs_since_registration, single_streams_since_registration, registered_slots, load_probed_since_registration, idle, random }, CFG);
 
 describe("planCanary", () => {
-  it("bursts streamed, non-streamed, then every registered slot at once", () => {
-    expect(plan(0)).toEqual({ kind: "single", stream: true });
-    expect(plan(1)).toEqual({ kind: "single", stream: false });
-    expect(plan(2)).toEqual({ kind: "load", concurrency: 4 });
-    // One slot: nothing to load, the third burst canary is a plain streamed one.
-    expect(plan(2, 1)).toEqual({ kind: "single", stream: true });
+  it("bursts streamed, non-streamed, streamed until the speed rule can judge, then every registered slot at once", () => {
+    expect(plan(0, 4, false, () => 0.99, true, 0)).toEqual({ kind: "single", stream: true });
+    expect(plan(1, 4, false, () => 0.99, true, 1)).toEqual({ kind: "single", stream: false });
+    expect(plan(2, 4, false, () => 0.99, true, 1)).toEqual({ kind: "single", stream: true });
+    expect(plan(3, 4, false, () => 0.99, true, 2)).toEqual({ kind: "single", stream: true });
+    expect(plan(4, 4, false, () => 0.99, true, 3)).toEqual({ kind: "load", concurrency: 4 });
+    // A failed streamed canary does not count: streamed again.
+    expect(plan(4, 4, false, () => 0.99, true, 2)).toEqual({ kind: "single", stream: true });
+    // One slot: nothing to load.
+    expect(plan(4, 1, false, () => 0.99, true, 3).kind).toBe("single");
   });
 
   it("sends the full-load probe next until one has passed since the registration", () => {

@@ -17,9 +17,10 @@ export function loadProbeConcurrency(registered_slots: number, cfg: Pick<Verific
 }
 
 /**
- * After a registration: streamed, then non-streamed, then (with more than one slot) a full-load probe —
- * the burst that verifies an offer has seen both modes and every claimed slot busy. If the probe has
- * not passed yet it comes next whatever else happened. Then, at random: a full-load probe with
+ * After a registration: streamed, non-streamed, then streamed until `min_speed_observations` streamed
+ * single canaries have completed (the speed rule judges the claim before the offer can verify), then
+ * (with more than one slot) a full-load probe — the burst that verifies an offer has seen both modes and
+ * every claimed slot busy. Until they have, these come next whatever else happened. Then, at random: a full-load probe with
  * `load_probe_probability` while the offer is idle (its heartbeat reports no busy slot: probing
  * over buyer traffic would measure the buyers' streams too and could suspend an honest offer for being
  * popular), else a single canary streamed with `stream_probability`. An agent that always reports a busy
@@ -27,14 +28,22 @@ export function loadProbeConcurrency(registered_slots: number, cfg: Pick<Verific
  * in its verified figures.
  */
 export function planCanary(
-  input: { runs_since_registration: number; registered_slots: number; load_probed_since_registration: boolean; idle: boolean; random: () => number },
-  cfg: Pick<VerificationConfig, "max_probe_concurrency" | "load_probe_probability" | "stream_probability">,
+  input: {
+    runs_since_registration: number;
+    /** Completed streamed single canaries since the registration. */
+    single_streams_since_registration: number;
+    registered_slots: number;
+    load_probed_since_registration: boolean;
+    idle: boolean;
+    random: () => number;
+  },
+  cfg: Pick<VerificationConfig, "max_probe_concurrency" | "load_probe_probability" | "stream_probability" | "min_speed_observations">,
 ): CanaryPlan {
   const concurrency = loadProbeConcurrency(input.registered_slots, cfg);
   if (input.runs_since_registration === 0) return { kind: "single", stream: true };
   if (input.runs_since_registration === 1) return { kind: "single", stream: false };
+  if (input.single_streams_since_registration < cfg.min_speed_observations) return { kind: "single", stream: true };
   if (concurrency > 1 && !input.load_probed_since_registration) return { kind: "load", concurrency };
-  if (input.runs_since_registration === 2) return { kind: "single", stream: true };
   if (concurrency > 1 && input.random() < cfg.load_probe_probability && input.idle) return { kind: "load", concurrency };
   return { kind: "single", stream: input.random() < cfg.stream_probability };
 }

@@ -84,19 +84,23 @@ const unstreamed = (s: number): RunSummary => ({ ...pass(s), decode_tokens_per_s
 describe("nextVerificationState: full load, both modes, unknown hardware (issue 8)", () => {
   const slotted = { ...fresh, load_probe_concurrency: 4 };
 
-  it("does not verify an offer with several slots before a full-load probe has passed", () => {
-    expect(decide(slotted, [pass(1), unstreamed(2), pass(3)]).status).toBe("unverified");
-    expect(decide(slotted, [pass(1), unstreamed(2), loaded(3, 120, 2)]).status).toBe("unverified");
-    expect(decide(slotted, [pass(1), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 120))]).status).toBe("verified");
+  it("does not verify an offer with several slots before a full-load probe has passed, nor before 3 streamed single canaries", () => {
+    const burst = [pass(1), unstreamed(2), pass(3), pass(4)];
+    expect(decide(slotted, burst).status).toBe("unverified");
+    expect(decide(slotted, [...burst, loaded(5, 120, 2)]).status).toBe("unverified");
+    expect(decide(slotted, [...burst, ...[5, 5, 5, 5].map((t) => loaded(t, 120))]).status).toBe("verified");
+    expect(decide(slotted, [pass(1), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 120))]).status).toBe("unverified");
+    // A 10× claim is judged before it could verify.
+    expect(decide({ ...slotted, claimed_decode_tokens_per_second: 1200 }, [...burst, ...[5, 5, 5, 5].map((t) => loaded(t, 120))])).toMatchObject({ status: "suspended", suspended_reason: "too_slow" });
   });
 
   it("judges speed on single streams: a rare full-load probe caps the verified figures (statistics.ts) but suspends no one", () => {
     // One real slot sold as 4: 400 tok/s alone, ~100 per stream with all 4 busy. Verified, at 100 (see statistics.test.ts).
     const queueing = { ...slotted, claimed_decode_tokens_per_second: 400 };
-    expect(decide(queueing, [pass(1, 400), unstreamed(2), pass(3, 390), ...[4, 4, 4, 4].map((t) => loaded(t, 100))]).status).toBe("verified");
+    expect(decide(queueing, [pass(1, 400), unstreamed(2), pass(3, 390), pass(4, 410), ...[5, 5, 5, 5].map((t) => loaded(t, 100))]).status).toBe("verified");
     // The speed rule needs 3 single-stream observations: probe streams do not count towards them.
     const boastful = { ...queueing, claimed_decode_tokens_per_second: 10_000 };
-    expect(decide(boastful, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 100))]).status).toBe("verified");
+    expect(decide(boastful, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 100))]).status).toBe("unverified");
     expect(decide(boastful, [pass(1, 400), unstreamed(2), ...[3, 3, 3, 3].map((t) => loaded(t, 100)), pass(4, 400), pass(5, 400)])).toMatchObject({ status: "suspended", suspended_reason: "too_slow", corrected_claim: 400 });
   });
 

@@ -120,8 +120,9 @@ export function nextVerificationState(state: OfferVerificationState, allRuns: re
   const claim = out.claimed_decode_tokens_per_second;
   if (!probedAtLoad(runs, state.load_probe_concurrency ?? 1)) return out;
   if (state.status === "unverified") {
-    // With min_speed_observations ≤ verify_after_passes the speed rule above has already judged these runs.
-    if (lastAll(runs, rules.verify_after_passes, runPassed)) {
+    // Not before enough streamed single canaries for the speed rule above to judge: a 10× claim never takes buyer traffic.
+    const streamedSingles = runs.filter((r) => runPassed(r) && r.stream !== false && (r.concurrency ?? 1) <= 1).length;
+    if (streamedSingles >= rules.min_speed_observations && lastAll(runs, rules.verify_after_passes, runPassed)) {
       out.status = "verified";
       out.event = "verified";
     }

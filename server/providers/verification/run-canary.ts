@@ -21,13 +21,14 @@ export async function runCanary(ctx: ServiceContext, offer: DueOffer, opts: { co
     .select({
       total: count(),
       since: sql<number>`count(*) filter (where ${since})`.mapWith(Number),
+      singles: sql<number>`count(*) filter (where ${since} and ${canaryRuns.concurrency} = 1 and ${canaryRuns.stream} and ${canaryRuns.ok})`.mapWith(Number),
       probed: sql<number>`count(*) filter (where ${since} and ${canaryRuns.concurrency} >= ${need} and ${canaryRuns.ok} and ${canaryRuns.identityMatch} is not false)`.mapWith(Number),
     })
     .from(canaryRuns)
     .innerJoin(offers, eq(offers.id, canaryRuns.offerId))
     .where(eq(canaryRuns.offerId, offer.offerId));
   const plan = planCanary(
-    { runs_since_registration: history?.since ?? 0, registered_slots: offer.registeredSlots, load_probed_since_registration: (history?.probed ?? 0) > 0, idle: offer.activeSlots === 0, random: opts.random },
+    { runs_since_registration: history?.since ?? 0, single_streams_since_registration: history?.singles ?? 0, registered_slots: offer.registeredSlots, load_probed_since_registration: (history?.probed ?? 0) > 0, idle: offer.activeSlots === 0, random: opts.random },
     opts.config,
   );
   const concurrency = plan.kind === "load" ? plan.concurrency : 1;
