@@ -26,7 +26,7 @@ export async function readBody(req: IncomingMessage, limit_bytes = MAX_BODY_BYTE
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit_bytes) throw new ServiceError("invalid_input", `Request body exceeds ${limit_bytes} bytes.`);
+    if (size > limit_bytes) throw new ServiceError("payload_too_large", `Request body exceeds ${limit_bytes} bytes.`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");

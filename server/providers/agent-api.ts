@@ -14,9 +14,9 @@ import { registerMachine } from "./register-machine";
 
 const offlineRequest = z.object({ machine_id: wireText(64) });
 
-function sendJson(res: ServerResponse, status: number, value: unknown) {
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) {
   const out = JSON.stringify(value);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(out), ...headers });
   res.end(out);
 }
 
@@ -44,8 +44,8 @@ export function createAgentApiHandler(ctx: ServiceContext, logger: Logger = fall
       }
     } catch (err) {
       if (!(err instanceof ServiceError)) requestLogger(logger, req).error({ err }, "agent api error");
-      const { status, body } = toOpenAIError(err);
-      sendJson(res, status, body);
+      const { status, body, headers } = toOpenAIError(err);
+      sendJson(res, status, body, headers);
     }
   };
 }

@@ -23,6 +23,7 @@ export type TRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
 /** The one ServiceError → tRPC mapping (the gateway has its own to OpenAI JSON). Exhaustive by type. */
 const TRPC_CODE_BY_SERVICE_CODE: Record<ServiceErrorCode, TRPC_ERROR_CODE_KEY> = {
   invalid_input: "BAD_REQUEST",
+  payload_too_large: "PAYLOAD_TOO_LARGE",
   unauthenticated: "UNAUTHORIZED",
   forbidden: "FORBIDDEN",
   not_found: "NOT_FOUND",
