@@ -74,7 +74,7 @@ export const offers = pgTable(
     // --- Verification (DESIGN §5; rules in server/providers/verification/README.md) ---
     /** Model file size the agent reported, bytes; bounds plausible decode speed with memory bandwidth. */
     modelSizeBytes: bigint("model_size_bytes", { mode: "number" }),
-    /** plausible | unchecked_unknown_hardware | unchecked_unknown_model_size | unchecked_small_model */
+    /** How the decode claim was bounded at registration: `ClaimCheck` in server/providers/verification/plausibility.ts (older rows may hold unchecked_*). */
     claimCheck: text("claim_check").notNull().default("unchecked_unknown_model_size"),
     /** Memory bandwidth ÷ model size: the single-stream decode ceiling, tokens/s; null when unchecked. */
     decodeCeilingTokensPerSecond: doublePrecision("decode_ceiling_tokens_per_second"),
