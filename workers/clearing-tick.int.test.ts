@@ -84,7 +84,7 @@ describe.each(DB_KINDS)("clearing tick on %s", (kind) => {
     expect(await getSpotPrices(db(), at)).toEqual(new Map([[`${MODEL}@${H100}`, spots[4]!], [`${MODEL}@${CPU}`, 20_000n]]));
     expect((await getSpotPrices(db(), new Date(at.getTime() + 60_000))).size).toBe(0);
 
-    const cache = new SpotPriceCache({ db: db(), now: () => at, refresh_ms: 10 });
+    const cache = new SpotPriceCache({ db: db(), now_ms: () => at.getTime(), refresh_ms: 10 });
     expect(cache.get(MODEL, H100)).toBeNull();
     await cache.start();
     expect(cache.get(MODEL, H100)).toBe(spots[4]);

@@ -1,11 +1,12 @@
 import type { Queryable } from "../../db/client";
+import { RefreshingValue } from "../../lib/refreshing-value";
 import type { Logger } from "../logger";
 import { marketKey } from "./market-key";
 import { getSpotPrices, SPOT_MAX_AGE_MS, type SpotPrices } from "./spot-prices";
 
 export type SpotPriceCacheOptions = {
   db: Queryable;
-  now?: () => Date;
+  now_ms?: () => number;
   /** Refresh period: the gateway sees a new tick's price at most this much later. */
   refresh_ms?: number;
   /** Ticks older than this are ignored (no process is clearing) → the caller uses the lowest live ask. */
@@ -19,54 +20,50 @@ export type SpotPriceCacheOptions = {
  * all requests. Until the first refresh, and for markets without a fresh tick, `get` returns null.
  */
 export class SpotPriceCache {
-  private prices: SpotPrices = new Map();
-  private loadedAt: Date | null = null;
+  private prices: RefreshingValue<SpotPrices>;
   private timer: NodeJS.Timeout | undefined;
-  private inflight: Promise<SpotPrices> | null = null;
-  private readonly now: () => Date;
   private readonly refresh_ms: number;
   private readonly max_age_ms: number;
 
   constructor(private readonly opts: SpotPriceCacheOptions) {
-    this.now = opts.now ?? (() => new Date());
     this.refresh_ms = opts.refresh_ms ?? 250;
     this.max_age_ms = opts.max_age_ms ?? SPOT_MAX_AGE_MS;
+    const max_age_ms = this.max_age_ms;
+    this.prices = new RefreshingValue({
+      // Prices as of the read's start: the same instant that dates the snapshot.
+      load: (started_ms) => getSpotPrices(opts.db, new Date(started_ms), max_age_ms),
+      now_ms: opts.now_ms ?? (() => Date.now()),
+      refresh_ms: this.refresh_ms,
+      max_stale_ms: max_age_ms,
+    });
   }
 
   /** The market's cleared spot, or null (no fresh tick): wire as GatewayDeps.spotPrice. */
   get(model_id: string, hardware_class: string): bigint | null {
     // A cache that stopped refreshing (database down) must not serve prices older than a tick may be.
-    if (!this.loadedAt || this.now().getTime() - this.loadedAt.getTime() > this.max_age_ms) return null;
-    return this.prices.get(marketKey(model_id, hardware_class)) ?? null;
+    const held = this.prices.peek();
+    if (!held || this.prices.age_ms() > this.max_age_ms) return null;
+    return held.value.get(marketKey(model_id, hardware_class)) ?? null;
   }
 
   /** The whole map as of the last refresh. */
   snapshot(): SpotPrices {
-    return new Map(this.prices);
+    return new Map(this.prices.peek()?.value ?? []);
   }
 
   /** Reads now; concurrent callers share one query. */
   refresh(): Promise<SpotPrices> {
-    this.inflight ??= (async () => {
-      const at = this.now();
-      try {
-        this.prices = await getSpotPrices(this.opts.db, at, this.max_age_ms);
-        this.loadedAt = at;
-        return this.prices;
-      } finally {
-        this.inflight = null;
-      }
-    })();
-    return this.inflight;
+    return this.prices.reload();
   }
 
-  /** Loads once, then refreshes every `refresh_ms` until `stop`. */
+  /** Loads once, then refreshes every `refresh_ms` until `stop` (timed, so an idle gateway's first request is not stale). */
   async start(): Promise<void> {
-    await this.refresh().catch((err: unknown) => this.opts.logger?.warn({ err }, "spot price refresh failed"));
+    const warn = (err: unknown) => this.opts.logger?.warn({ err }, "spot price refresh failed");
+    await this.refresh().catch(warn);
     const loop = () => {
       this.timer = setTimeout(() => {
-        this.refresh()
-          .catch((err: unknown) => this.opts.logger?.warn({ err }, "spot price refresh failed"))
+        void this.refresh()
+          .catch(warn)
           .finally(() => {
             if (this.timer) loop();
           });
@@ -79,6 +76,6 @@ export class SpotPriceCache {
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inflight?.catch(() => {});
+    await this.prices.idle();
   }
 }

@@ -1,3 +1,7 @@
+// Server-Sent Events (WHATWG HTML "server-sent events") as OpenAI-compatible engines stream them: one
+// JSON chunk per event, ending with `data: [DONE]`. One parser for the gateway relay, the canary sender
+// and the agent's external-engine readers.
+
 /** A provider's single SSE event may not exceed this (a chunk with logprobs is a few KB; tool calls a few hundred). */
 export const MAX_SSE_EVENT_BYTES = 1024 * 1024;
 
@@ -45,6 +49,38 @@ export class SseSplitter {
     // Characters, not bytes: within a factor of 4, and exact for the ASCII that SSE JSON mostly is.
     if (this.pending_chars > this.max_event_bytes) throw new SseEventTooLarge(this.max_event_bytes);
     return events;
+  }
+
+  /** The `data:` payloads of the whole events in `bytes`; comments and events without data are dropped. */
+  pushData(bytes: Uint8Array): string[] {
+    return this.push(bytes).map(eventData).filter((d): d is string => d !== null);
+  }
+
+  /** At the end of the stream: the data of a last event that no blank line closed, if any. */
+  finishData(): string | null {
+    const rest = this.parts.join("") + this.decoder.decode();
+    this.parts = [];
+    this.pending_chars = 0;
+    this.tail = "";
+    return rest === "" ? null : eventData(rest);
+  }
+}
+
+/** Yields each event's data (multi-line data joined with "\n"), the last one even without a closing blank line. */
+export async function* sseData(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, max_event_bytes = MAX_SSE_EVENT_BYTES): AsyncGenerator<string> {
+  const splitter = new SseSplitter(max_event_bytes);
+  for await (const bytes of "getReader" in body ? chunksOf(body) : body) yield* splitter.pushData(bytes);
+  const last = splitter.finishData();
+  if (last !== null) yield last;
+}
+
+/** A web stream's chunks (the DOM typings give ReadableStream no async iterator); the lock is released however the loop ends. */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+  } finally {
+    reader.releaseLock();
   }
 }
 
