@@ -12,11 +12,12 @@
  * A request whose prompt contains `[hold_ms=N]` spreads its deltas over N ms instead (holding a
  * stream open, to test many concurrent streams).
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type { Engine, EngineEvent, GenerateRequest } from "../agent/src/engine/types";
-import { agentChatRequest, agentCompletionRequest, type AgentRequestBody } from "../agent/src/openai-format";
+import { chatCompletionRequest, completionRequest } from "../lib/wire/openai";
+import type { AgentRequestBody } from "../agent/src/openai-format";
 import { readBody, sendError, serveGeneration } from "../agent/src/serve-http";
 
 export const FAKE_MODEL_ID = "bench-fake-llama:f16";
@@ -76,12 +77,12 @@ export function createFakeEngine(opts: FakeEngineOptions): Engine {
 
 /** The engine as a plain OpenAI-compatible server (no signatures): what "calling the engine directly" means. */
 export async function serveUnsigned(engine: Engine, modelId: string, port = 0): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(async (req, res) => {
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? "/").split("?")[0]!;
     const kind = path === "/v1/chat/completions" ? "chat" : path === "/v1/completions" ? "completion" : null;
     if (req.method !== "POST" || !kind) return sendError(res, 404, `Unknown endpoint ${req.method} ${path}`, "not_found");
     try {
-      const parsed = (kind === "chat" ? agentChatRequest : agentCompletionRequest).safeParse(JSON.parse(await readBody(req)));
+      const parsed = (kind === "chat" ? chatCompletionRequest : completionRequest).safeParse(JSON.parse(await readBody(req)));
       if (!parsed.success) return sendError(res, 400, parsed.error.issues[0]?.message ?? "invalid request", "invalid_request");
       // The agent's own response path (same shapes, same streaming), minus the signature check.
       await serveGeneration(engine, modelId, { ...parsed.data, kind } as AgentRequestBody, res, performance.now());
@@ -89,7 +90,9 @@ export async function serveUnsigned(engine: Engine, modelId: string, port = 0): 
       if (res.headersSent) return void res.end();
       sendError(res, 500, (err as Error).message, "engine_error");
     }
-  });
+  }
+  // Bench fake: `void`, so a throw escaping the handler surfaces as an unhandled rejection and stops the run loudly.
+  const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((ok, fail) => server.once("error", fail).listen(port, "127.0.0.1", () => ok()));
   return {

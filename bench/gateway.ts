@@ -59,7 +59,7 @@ function spawnTs(file: string, env: Record<string, string>, execArgv: string[] =
   children.push(child);
   return new Promise((ok, fail) => {
     let buf = "";
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       buf += d.toString();
       const line = buf.split("\n").find((l) => l.trim().startsWith("{"));
       if (line) ok({ child, info: JSON.parse(line) as Record<string, string> });
@@ -220,10 +220,10 @@ async function maxThroughput(targets: Target[], log: (m: string) => void): Promi
       const rps = r.requests.total / r.duration;
       const best = !prev || rps > prev.rps;
       out[t.name] = {
-        rps: best ? rps : prev!.rps,
+        rps: best ? rps : prev.rps,
         rounds: [...(prev?.rounds ?? []), rps],
-        p50_ms: best ? r.latency.p50 : prev!.p50_ms,
-        p99_ms: best ? r.latency.p99 : prev!.p99_ms,
+        p50_ms: best ? r.latency.p50 : prev.p50_ms,
+        p99_ms: best ? r.latency.p99 : prev.p99_ms,
         non2xx: (prev?.non2xx ?? 0) + r.non2xx,
         errors: (prev?.errors ?? 0) + r.errors,
         total: (prev?.total ?? 0) + r.requests.total,

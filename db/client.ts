@@ -31,13 +31,13 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir?: strin
     const pool = new Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // An idle connection dropped by the server (restart, failover) must not crash the process; the pool reconnects.
     pool.on("error", (err) => console.error(`[db] idle PostgreSQL connection lost: ${err.message}`));
-    database = { db: drizzle(pool, { schema }) as unknown as Db, kind: "postgres", close: () => pool.end() };
+    database = { db: drizzle(pool, { schema }), kind: "postgres", close: () => pool.end() };
   } else {
     const { PGlite } = await import("@electric-sql/pglite");
     const { drizzle } = await import("drizzle-orm/pglite");
     if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
     const client = await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {});
-    database = { db: drizzle(client, { schema }) as unknown as Db, kind: "pglite", pglite: client, close: () => client.close() };
+    database = { db: drizzle(client, { schema }), kind: "pglite", pglite: client, close: () => client.close() };
   }
   if (opts.migrate !== false) await migrateDatabase(database);
   return database;

@@ -56,7 +56,7 @@ const svg = renderChart({
     },
   ],
 });
-const out = resolve(values.out!);
+const out = resolve(values.out);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, svg);
 

@@ -103,7 +103,7 @@ async function main() {
     stopping = true;
     log("shutting down…");
     if (agent && agent.exitCode === null) {
-      const exited = new Promise((r) => agent!.once("exit", r));
+      const exited = new Promise((r) => agent.once("exit", r));
       agent.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 35_000))]);
     }
@@ -111,8 +111,15 @@ async function main() {
     log("stopped");
     process.exit(0);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  // A failed shutdown (e.g. the server's close rejecting) must still end the process, and with a non-zero code.
+  const stopOrFail = () => {
+    stop().catch((err: unknown) => {
+      console.error(`[spotlane] shutdown failed: ${(err as Error).message}`);
+      process.exit(1);
+    });
+  };
+  process.on("SIGINT", stopOrFail);
+  process.on("SIGTERM", stopOrFail);
 }
 
 main().catch((err) => {

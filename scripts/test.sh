@@ -21,6 +21,8 @@ fi
 rm -rf .test-reports && mkdir -p .test-reports
 echo "› typecheck"
 npx tsc --noEmit
+echo "› lint"
+npm run --silent lint
 echo "› unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.test-reports/unit.json
 echo "› integration tests (PGlite and PostgreSQL)"

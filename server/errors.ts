@@ -1,4 +1,4 @@
-/** Typed service errors. Each surface maps them once: server/gateway/openai-errors.ts and server/trpc/init.ts. */
+/** Typed service errors. Each surface maps them once: server/http/openai-errors.ts and server/trpc/init.ts. */
 export const SERVICE_ERROR_CODES = [
   "invalid_input",
   /** A body over its limit: 413, and the connection is closed (the rest of the body is never read). */

@@ -12,7 +12,7 @@ import type { Env } from "./env";
 import { ApiKeyCache } from "./gateway/api-key-cache";
 import { createGatewayHandler } from "./gateway/handler";
 import { createGatewayMetrics, sendMetrics } from "./gateway/metrics";
-import { sendOpenAIError } from "./gateway/openai-errors";
+import { sendOpenAIError } from "./http/openai-errors";
 import { createAgentApiHandler } from "./providers/agent-api";
 import { ServiceError } from "./errors";
 import { loggerFromEnv } from "./logger";
@@ -179,7 +179,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       res.once("close", () => gatewayInflight--);
       return void gateway(req, res);
     }
-    // /v1 and /agent/v1 read bodies with their own caps (server/gateway/read-body.ts callers).
+    // /v1 and /agent/v1 read bodies with their own caps (server/http/read-body.ts callers).
     if (url.startsWith(AGENT_API_PREFIX + "/")) return void agentApi(req, res);
     const clientIp = resolveClientIp(req, env.TRUSTED_PROXY_HOPS);
     if (url === "/metrics" && req.method === "GET") return serveMetrics(req, res, clientIp);

@@ -20,8 +20,8 @@ export function runAgentCli(args: string[], env: Record<string, string> = {}): C
   children.add(child);
   let out = "";
   let err = "";
-  child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (err += b.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
     child.once("exit", (code, signal) => {
       children.delete(child);

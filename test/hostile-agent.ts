@@ -78,7 +78,7 @@ export async function startHostileAgent(opts: HostileAgentOptions): Promise<Host
     waiting.shift()?.();
   };
 
-  const server: Server = createServer(async (req, res) => {
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? "/").split("?")[0]!;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -107,7 +107,9 @@ export async function startHostileAgent(opts: HostileAgentOptions): Promise<Host
     } finally {
       release();
     }
-  });
+  }
+  // Test fake: `void`, so a throw escaping the handler surfaces as an unhandled rejection and fails the run loudly.
+  const server: Server = createServer((req, res) => void handle(req, res));
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

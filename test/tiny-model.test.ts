@@ -33,7 +33,7 @@ describe("makeTinyModel", () => {
 
     const tok = meta.tokenizer;
     expect(tok.ggml.model).toBe("llama");
-    const tokens = tok.ggml.tokens as readonly string[];
+    const tokens = tok.ggml.tokens;
     const types = tok.ggml.token_type as readonly number[];
     expect(tokens.slice(0, 3)).toEqual(["<unk>", "<s>", "</s>"]);
     expect(tokens.indexOf("<0x00>")).toBe(3);

@@ -1,47 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { agentChatRequest, agentCompletionRequest, DEFAULT_MAX_TOKENS, responseShapes, toGenerateRequest, type AgentRequestBody } from "./openai-format";
+import { chatCompletionRequest, completionRequest, DEFAULT_MAX_TOKENS } from "../../lib/wire/openai";
+import { toGenerateRequest, type AgentRequestBody } from "./openai-format";
 
-const chat = (body: Record<string, unknown>): AgentRequestBody => ({ kind: "chat", ...agentChatRequest.parse({ model: "m", ...body }) });
-const completion = (body: Record<string, unknown>): AgentRequestBody => ({ kind: "completion", ...agentCompletionRequest.parse({ model: "m", ...body }) });
-
-describe("agent request validation", () => {
-  it("accepts what OpenAI clients send, unknown fields included", () => {
-    const body = {
-      model: "m",
-      messages: [
-        { role: "developer", content: "be brief" },
-        { role: "user", content: [{ type: "text", text: "hi" }], name: "ann" },
-        { role: "assistant", content: null, tool_calls: [] },
-        { role: "tool", content: "42", tool_call_id: "t1" },
-      ],
-      stream: true,
-      stream_options: { include_usage: true },
-      max_tokens: null,
-      temperature: 0,
-      tools: [],
-      response_format: { type: "text" },
-    };
-    expect(agentChatRequest.safeParse(body).success).toBe(true);
-    expect(agentCompletionRequest.safeParse({ model: "m", prompt: ["once"] }).success).toBe(true);
-  });
-
-  it.each([
-    ["no messages", { model: "m", messages: [] }],
-    ["unknown role", { model: "m", messages: [{ role: "robot", content: "x" }] }],
-    ["max_tokens 0", { model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 0 }],
-    ["fractional max_tokens", { model: "m", messages: [{ role: "user", content: "x" }], max_tokens: 1.5 }],
-    ["temperature above 2", { model: "m", messages: [{ role: "user", content: "x" }], temperature: 2.5 }],
-    ["top_p above 1", { model: "m", messages: [{ role: "user", content: "x" }], top_p: 1.1 }],
-    ["missing model", { messages: [{ role: "user", content: "x" }] }],
-  ])("refuses a chat body with %s", (_, body) => {
-    expect(agentChatRequest.safeParse(body).success).toBe(false);
-  });
-
-  it("refuses batched completion prompts (one prompt per request)", () => {
-    expect(agentCompletionRequest.safeParse({ model: "m", prompt: ["a", "b"] }).success).toBe(false);
-    expect(agentCompletionRequest.safeParse({ model: "m" }).success).toBe(false);
-  });
-});
+const chat = (body: Record<string, unknown>): AgentRequestBody => ({ kind: "chat", ...chatCompletionRequest.parse({ model: "m", ...body }) });
+const completion = (body: Record<string, unknown>): AgentRequestBody => ({ kind: "completion", ...completionRequest.parse({ model: "m", ...body }) });
 
 describe("toGenerateRequest", () => {
   it("maps chat messages: developer → system, content parts joined, null content → empty", () => {
@@ -84,47 +46,5 @@ describe("toGenerateRequest", () => {
     expect(toGenerateRequest(completion({ prompt: "Once upon", max_tokens: 5 }))).toMatchObject({ prompt: "Once upon", max_tokens: 5 });
     expect(toGenerateRequest(completion({ prompt: ["Once upon"] }))).toMatchObject({ prompt: "Once upon", max_tokens: DEFAULT_MAX_TOKENS });
     expect(toGenerateRequest(completion({ prompt: "x" })).messages).toBeUndefined();
-  });
-});
-
-describe("responseShapes", () => {
-  const usage = { prompt_tokens: 5, completion_tokens: 3 };
-
-  it("chat: a full chat.completion, chunks and a usage-only final chunk, as OpenAI sends them", () => {
-    const s = responseShapes("chat", "tiny:f32", "chatcmpl-1", 1_700_000_000);
-    expect(s.full("hello", "stop", usage)).toEqual({
-      id: "chatcmpl-1",
-      object: "chat.completion",
-      created: 1_700_000_000,
-      model: "tiny:f32",
-      choices: [{ index: 0, message: { role: "assistant", content: "hello", refusal: null }, logprobs: null, finish_reason: "stop" }],
-      usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
-    });
-    expect(s.chunk({ role: "assistant", content: "" }, null)).toEqual({
-      id: "chatcmpl-1",
-      object: "chat.completion.chunk",
-      created: 1_700_000_000,
-      model: "tiny:f32",
-      choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }],
-    });
-    expect(s.chunk({}, "length").choices).toEqual([{ index: 0, delta: {}, logprobs: null, finish_reason: "length" }]);
-    expect(s.usageChunk(usage)).toEqual({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 1_700_000_000, model: "tiny:f32", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } });
-    // The slot time served travels to the gateway in the usage chunk (lib/wire/metering.ts).
-    expect(s.usageChunk(usage, 42).usage).toEqual({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8, served_ms: 42 });
-  });
-
-  it("completion: text_completion objects with text choices", () => {
-    const s = responseShapes("completion", "tiny:f32", "cmpl-1", 1);
-    expect(s.full("abc", "length", usage)).toEqual({
-      id: "cmpl-1",
-      object: "text_completion",
-      created: 1,
-      model: "tiny:f32",
-      choices: [{ index: 0, text: "abc", logprobs: null, finish_reason: "length" }],
-      usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
-    });
-    expect(s.chunk({ content: "ab" }, null)).toEqual({ id: "cmpl-1", object: "text_completion", created: 1, model: "tiny:f32", choices: [{ index: 0, text: "ab", logprobs: null, finish_reason: null }] });
-    expect(s.chunk({}, "stop").choices).toEqual([{ index: 0, text: "", logprobs: null, finish_reason: "stop" }]);
-    expect(s.usageChunk(usage)).toMatchObject({ object: "text_completion", choices: [], usage: { total_tokens: 8 } });
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { journalEntries, ledgerLines, machines, offers, requests, reservations } from "../../db/schema";
 import { usdToNanos } from "../../lib/money";
 import { accountBalanceNanos } from "../../server/billing/balances";
-import { eventData, SseSplitter } from "../../server/gateway/sse";
+import { eventData, SseSplitter } from "../../lib/wire/sse";
 import { startTestMarketplace, tinyModelPath, type TestMarketplace } from "../../test/marketplace";
 import { createTcpProxy, freePort } from "../../test/tcp-proxy";
 import { makeTinyModel } from "../../test/tiny-model";
@@ -43,7 +43,7 @@ async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout_ms = 5
   const deadline = Date.now() + timeout_ms;
   for (;;) {
     const v = await fn();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { AGENT_TIME_HEADER, NonceCache, verifyRequest } from "../../lib/signing";
 import { SERVED_MS_HEADER } from "../../lib/wire/metering";
 import { EngineRequestError, type Engine } from "./engine/types";
-import { agentChatRequest, agentCompletionRequest, responseShapes, toGenerateRequest, type AgentRequestBody } from "./openai-format";
+import { chatCompletionRequest, completionRequest, responseShapes } from "../../lib/wire/openai";
+import { toGenerateRequest, type AgentRequestBody } from "./openai-format";
 
 export type AgentHttp = {
   server: Server;
@@ -40,7 +41,7 @@ export function createAgentHttp(opts: { engine: Engine; modelId: string; secret:
   let draining = false;
   let inflight = 0;
 
-  const server = createServer(async (req, res) => {
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const received_ms = performance.now();
     const path = (req.url ?? "/").split("?")[0]!;
     if (req.method === "GET" && path === "/health") {
@@ -57,7 +58,7 @@ export function createAgentHttp(opts: { engine: Engine; modelId: string; secret:
       const verdict = verifyRequest(secret, req.headers, { method: "POST", path, body: raw, now_ms: now_ms(), nonces });
       if (!verdict.ok) return sendError(res, 401, `Request refused: ${verdict.reason}`, verdict.reason);
       if (draining) return sendError(res, 503, "Agent is draining", "draining");
-      const parsed = (kind === "chat" ? agentChatRequest : agentCompletionRequest).safeParse(JSON.parse(raw));
+      const parsed = (kind === "chat" ? chatCompletionRequest : completionRequest).safeParse(JSON.parse(raw));
       if (!parsed.success) return sendError(res, 400, parsed.error.issues[0]?.message ?? "invalid request", "invalid_request");
       inflight++;
       try {
@@ -70,6 +71,11 @@ export function createAgentHttp(opts: { engine: Engine; modelId: string; secret:
       if (res.headersSent) return void res.end();
       sendError(res, 500, (err as Error).message, "engine_error");
     }
+  }
+  const server = createServer((req, res) => {
+    // A throw that escapes the handler (say, writing an error after the headers went out) must not become an
+    // unhandled rejection, which would take the whole agent down: drop that one connection instead.
+    handle(req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 65_000;
   return { server, inflight: () => inflight, startDraining: () => void (draining = true) };

@@ -23,10 +23,12 @@ export function AuthForm({ mode }: { mode: Mode }) {
     const password = String(form.get("password") ?? "");
     setPending(true);
     setError(null);
-    const result =
-      mode === "sign-up"
-        ? await authClient.signUp.email({ email, password, name: String(form.get("name") ?? "").trim() || email.split("@")[0] || "User" })
-        : await authClient.signIn.email({ email, password });
+    // better-auth answers a refusal as `{ error }` but throws when the server cannot be reached: both must
+    // re-enable the form with a message, not leave it pending forever.
+    const result = await (mode === "sign-up"
+      ? authClient.signUp.email({ email, password, name: String(form.get("name") ?? "").trim() || email.split("@")[0] || "User" })
+      : authClient.signIn.email({ email, password })
+    ).catch(() => ({ error: { message: "Could not reach the server. Try again." } }));
     if (result.error) {
       setError(result.error.message ?? "That did not work. Check the details and try again.");
       setPending(false);
@@ -39,7 +41,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
 
   const signUp = mode === "sign-up";
   return (
-    <form onSubmit={onSubmit} className="space-y-4" aria-label={signUp ? "Sign up" : "Sign in"}>
+    <form onSubmit={(e) => void onSubmit(e)} className="space-y-4" aria-label={signUp ? "Sign up" : "Sign in"}>
       {signUp ? <Field id="name" name="name" label="Name" autoComplete="name" required maxLength={100} /> : null}
       <Field id="email" name="email" type="email" label="Email" autoComplete="email" required />
       <Field

@@ -49,7 +49,7 @@ export function StandingBids() {
         description="The most your organization pays per slot-second for a model, on any hardware. Above it, requests are refused (price_above_bid) instead of charged more. A request's own spotlane.max_price_per_second can only lower it."
       />
       <CardBody className="space-y-4">
-        <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3">
+        <form onSubmit={(e) => void onSubmit(e)} className="flex flex-wrap items-end gap-3">
           <div className="min-w-60 flex-1">
             <Field id="bid-model" label="Model" placeholder="llama-3.1-8b-instruct:q4_k_m" list="bid-models" value={model} onChange={(e) => setModel(e.target.value)} required maxLength={200} data-testid="bid-model" />
             <datalist id="bid-models">

@@ -8,12 +8,18 @@ export function SignOutButton() {
   const [pending, setPending] = useState(false);
   async function signOut() {
     setPending(true);
-    await authClient.signOut();
+    try {
+      await authClient.signOut();
+    } catch {
+      // Server unreachable: let the user try again rather than leave the button disabled.
+      setPending(false);
+      return;
+    }
     // A full load drops every cached query of the signed-out user.
     window.location.assign("/");
   }
   return (
-    <Button variant="ghost" size="sm" onClick={signOut} disabled={pending} data-testid="sign-out">
+    <Button variant="ghost" size="sm" onClick={() => void signOut()} disabled={pending} data-testid="sign-out">
       Sign out
     </Button>
   );

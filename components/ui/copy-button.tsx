@@ -16,7 +16,7 @@ export function CopyButton({ text, label = "Copy", ...props }: { text: string; l
     setTimeout(() => setState("idle"), 2000);
   }
   return (
-    <Button variant="secondary" size="sm" onClick={copy} aria-live="polite" {...props}>
+    <Button variant="secondary" size="sm" onClick={() => void copy()} aria-live="polite" {...props}>
       {state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select and copy" : label}
     </Button>
   );

@@ -34,7 +34,7 @@ export function CreateNamedForm({
     }
   }
   return (
-    <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3">
+    <form onSubmit={(e) => void onSubmit(e)} className="flex flex-wrap items-end gap-3">
       <div className="min-w-60 flex-1">
         <Field
           id={`${idPrefix}-name`}

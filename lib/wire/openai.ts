@@ -24,8 +24,8 @@ export const MAX_TOKENS_LIMIT = 1_000_000;
 export const DEFAULT_MAX_TOKENS = 1024;
 
 const tokenLimit = z.number().int().positive().max(MAX_TOKENS_LIMIT).nullish();
+const model = z.string().min(1).max(256);
 const common = {
-  model: z.string().min(1).max(256),
   stream: z.boolean().optional().default(false),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
   max_tokens: tokenLimit,
@@ -36,8 +36,9 @@ const common = {
 };
 
 export const chatCompletionRequest = z.looseObject({
-  ...common,
+  model,
   messages: z.array(chatMessage).min(1),
+  ...common,
   max_completion_tokens: tokenLimit,
   n: z.literal(1).nullish(),
 });
@@ -45,8 +46,9 @@ export type ChatCompletionRequest = z.infer<typeof chatCompletionRequest>;
 
 /** One prompt per request: a batch of prompts would be several requests' work on one slot and one price. */
 export const completionRequest = z.looseObject({
-  ...common,
+  model,
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),
+  ...common,
 });
 export type CompletionRequest = z.infer<typeof completionRequest>;
 

@@ -62,12 +62,12 @@ describe.each(DB_KINDS)("better-auth hardening on %s", (kind) => {
 
   it("grants the test credit to at most TEST_CREDIT_GRANTS_PER_HOUR new organizations", async () => {
     // Earlier tests in this file already granted some this hour: the budget counts them too.
-    const { rows } = (await database.db.execute(`select count(*)::int as n from journal_entries where kind = 'test_credit_grant'`)) as unknown as { rows: { n: number }[] };
+    const { rows } = (await database.db.execute<{ n: number }>(`select count(*)::int as n from journal_entries where kind = 'test_credit_grant'`)) as { rows: { n: number }[] };
     const auth = authWith({ testCreditGrantsPerHour: rows[0]!.n + 1 });
     const first = await auth.api.signUpEmail({ body: { email: email("early"), password: "password123", name: "early" } });
     const second = await auth.api.signUpEmail({ body: { email: email("late"), password: "password123", name: "late" } });
     const balanceOf = async (userId: string) => {
-      const { rows: m } = (await database.db.execute(`select organization_id from members where user_id = '${userId}'`)) as unknown as { rows: { organization_id: string }[] };
+      const { rows: m } = (await database.db.execute<{ organization_id: string }>(`select organization_id from members where user_id = '${userId}'`)) as { rows: { organization_id: string }[] };
       return (await getBuyerBalance(database.db, m[0]!.organization_id, new Date())).balance_nanos;
     };
     expect(await balanceOf(first.user.id)).toBe(CREDIT);
@@ -99,7 +99,7 @@ describe.each(DB_KINDS)("better-auth hardening on %s", (kind) => {
     const res = await post(auth, "/organization/delete", { organizationId }, { ip: "203.0.113.30", headers: { cookie } });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: "ORGANIZATION_DELETION_DISABLED" });
-    const { rows } = (await database.db.execute(`select count(*)::int as n from members where organization_id = '${organizationId}'`)) as unknown as { rows: { n: number }[] };
+    const { rows } = (await database.db.execute<{ n: number }>(`select count(*)::int as n from members where organization_id = '${organizationId}'`)) as { rows: { n: number }[] };
     expect(rows[0]!.n).toBe(1);
   });
 });

@@ -74,7 +74,7 @@ describe.each(DB_KINDS)("closing an organization on %s", (kind) => {
     expect(refused).toBeInstanceOf(TRPCError);
     expect((refused as TRPCError).code).toBe("FORBIDDEN");
     expect(await accountBalanceNanos(db, "buyer_balance", organizationId)).toBe(usdToNanos("3"));
-    const sums = (await db.execute(sql`select coalesce(sum(amount_nanos), 0)::text as total from ledger_lines`)) as unknown as { rows: { total: string }[] };
+    const sums = (await db.execute<{ total: string }>(sql`select coalesce(sum(amount_nanos), 0)::text as total from ledger_lines`)) as { rows: { total: string }[] };
     expect(sums.rows[0]!.total).toBe("0");
     const [org] = await db.select({ deletedAt: organizations.deletedAt }).from(organizations).where(eq(organizations.id, organizationId));
     expect(org!.deletedAt).toEqual(closed.closed_at);

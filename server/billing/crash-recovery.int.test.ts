@@ -37,7 +37,7 @@ describe("settlement survives kill -9 of the server (PostgreSQL)", () => {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const line = await new Promise<string>((ok, fail) => {
-      createInterface({ input: proc.stdout! }).once("line", ok);
+      createInterface({ input: proc.stdout }).once("line", ok);
       proc.once("exit", (code) => fail(new Error(`server exited with ${code}`)));
     });
     return { proc, url: (JSON.parse(line) as { url: string }).url };

@@ -16,7 +16,7 @@ const attempt = (o: { price: bigint; decode: number; prefill: number; ttft: numb
     } as RoutableOffer,
     prediction: { price_nanos_per_second: o.price, ttft_ms: 0, hold_ms: 0, cost_nanos: 0n },
     candidate: {} as PlannedAttempt["candidate"],
-  }) as PlannedAttempt;
+  });
 
 describe("holdAmountNanos", () => {
   it("bounds prompt tokens by UTF-8 bytes, not characters", () => {

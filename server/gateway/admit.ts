@@ -1,13 +1,12 @@
 import { requestCostNanos } from "../../lib/money";
 import { offerRates, promptTokensBound, quoteMs } from "../billing/meter";
 import { ServiceError } from "../errors";
-import { offerStateGates } from "../providers/liveness";
+import { offerStateGates, QuietPrices, routingSpotNanos, type OfferStateGate } from "../providers/liveness";
 import type { RoutableOffer } from "../providers/list-routable-offers";
 import { route } from "../router/route";
 import type { Candidate, Preferences, RankedCandidate, RequestShape } from "../router/types";
 import type { GatewayDeps } from "./deps";
 
-export const DEFAULT_MAX_TOKENS = 1024;
 /**
  * Holds cover twice the largest quote the request can bill (at max_tokens and the prompt-token bound),
  * at least 2 s and at most 10 min of slot time. Billing never passes the quote, so the headroom only
@@ -26,8 +25,30 @@ export function estimatePromptTokens(texts: string[]): number {
   return Math.ceil(texts.reduce((n, t) => n + t.length, 0) / 4);
 }
 
-/** The router's view of one offer (exported for the test that the router and the provider views agree). */
-export function toCandidate(deps: Pick<GatewayDeps, "spotPrice" | "inflight" | "rtt_ms">, o: RoutableOffer, now: Date): Candidate {
+type CandidateDeps = Pick<GatewayDeps, "spotPrice" | "inflight" | "rtt_ms">;
+
+/**
+ * The router's view of a model's offers (exported for the test that the router and the provider views
+ * agree). Each candidate carries its market's routing spot, computed here so the router stays pure and
+ * never needs the clearing engine: the cleared spot of a fresh tick, else the quiet price over the
+ * market's live offers (no state gate), whatever the buyer's filters — one price per market, the same
+ * rule as the views (server/providers/liveness.ts `routingSpots`).
+ */
+export function toCandidates(deps: CandidateDeps, offers: RoutableOffer[], now: Date): Candidate[] {
+  const gates = offers.map((o) => offerStateGates(o, now));
+  const cleared = offers.map((o) => deps.spotPrice(o.modelId, o.hardwareClass));
+  // Markets a tick has priced are skipped: their quiet price is never needed.
+  const quiet = new QuietPrices();
+  offers.forEach((o, i) => {
+    if (cleared[i] === null && gates[i]!.length === 0) quiet.add(o.modelId, o.hardwareClass, o.ask_nanos_per_second, o.slots);
+  });
+  return offers.map((o, i) => {
+    const tick = cleared[i] ?? null;
+    return toCandidate(deps, o, gates[i]!, routingSpotNanos(tick, tick === null ? quiet.get(o.modelId, o.hardwareClass) : null));
+  });
+}
+
+function toCandidate(deps: CandidateDeps, o: RoutableOffer, gateReasons: OfferStateGate[], spot_nanos_per_second: bigint | null): Candidate {
   return {
     offerId: o.offerId,
     machineId: o.machineId,
@@ -36,7 +57,7 @@ export function toCandidate(deps: Pick<GatewayDeps, "spotPrice" | "inflight" | "
     hardwareClass: o.hardwareClass,
     quantization: (o.modelId.split(":")[1] ?? "").toLowerCase(),
     ask_nanos_per_second: o.ask_nanos_per_second,
-    market_spot_nanos_per_second: deps.spotPrice(o.modelId, o.hardwareClass),
+    spot_nanos_per_second,
     slots: o.slots,
     inflight: deps.inflight.get(o.offerId) ?? 0,
     // Measured by the marketplace when it has measured; the agent's claim until then.
@@ -47,7 +68,7 @@ export function toCandidate(deps: Pick<GatewayDeps, "spotPrice" | "inflight" | "
     rtt_ms: deps.rtt_ms.get(o.machineId) ?? DEFAULT_RTT_MS,
     // The router adds the spot and occupancy gates (occupancy from this gateway's own in-flight count,
     // fresher than heartbeats), through the same functions the provider's views use.
-    gateReasons: offerStateGates(o, now),
+    gateReasons,
   };
 }
 
@@ -59,7 +80,7 @@ export async function planAttempts(deps: GatewayDeps, input: { modelId: string; 
   }
   const now = deps.services.now();
   const byId = new Map(offers.map((o) => [o.offerId, o]));
-  const result = route(offers.map((o) => toCandidate(deps, o, now)), input.shape, input.prefs, deps.random, deps.max_attempts);
+  const result = route(toCandidates(deps, offers, now), input.shape, input.prefs, deps.random, deps.max_attempts);
   if (result.ranked.length > 0) return result.ranked.map((r) => ({ ...r, offer: byId.get(r.candidate.offerId)! }));
 
   const reasons = new Set(result.rejected.map((r) => r.reason));

@@ -4,7 +4,7 @@ import { fallbackLogger, requestLogger } from "../logger";
 import type { GatewayDeps } from "./deps";
 import { listModels } from "./list-models";
 import { finishOnClose, type GatewayEndpoint } from "./metrics";
-import { sendOpenAIError } from "./openai-errors";
+import { sendOpenAIError } from "../http/openai-errors";
 import { proxyCompletion } from "./proxy-completion";
 
 const ENDPOINTS: Record<string, GatewayEndpoint> = { "/v1/chat/completions": "chat.completions", "/v1/completions": "completions", "/v1/models": "models" };

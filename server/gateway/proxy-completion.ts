@@ -4,17 +4,18 @@ import { AGENT_TIME_HEADER } from "../../lib/signing";
 import { holdCoverageMs, meter, offerRates } from "../billing/meter";
 import type { RequestOutcome } from "../billing/request-outcome";
 import { ServiceError } from "../errors";
-import { DEFAULT_MAX_TOKENS, estimatePromptTokens, holdAmountNanos, MAX_HOLD_MS, planAttempts, tokenBounds, type PlannedAttempt, type TokenBounds } from "./admit";
+import { estimatePromptTokens, holdAmountNanos, MAX_HOLD_MS, planAttempts, tokenBounds, type PlannedAttempt, type TokenBounds } from "./admit";
 import type { GatewayDeps } from "./deps";
-import { dispatchToAgent, type UpstreamResponse } from "./dispatch";
+import { dispatchToAgent, type UpstreamResponse } from "../http/dispatch";
 import { holdFunds, type FundsHold } from "./hold-funds";
 import type { ProviderErrorReason, RequestObservation } from "./metrics";
 import { resolvePreferences } from "./preferences";
 import { effectiveBidNanos } from "../market/standing-bids";
-import { parseJsonBody, readBody } from "./read-body";
+import { parseJsonBody, readBody } from "../http/read-body";
 import { readCapped } from "../http/read-capped";
 import { relayJson, relayStream, type Finish } from "./relay";
 import { chatCompletionRequest, completionRequest } from "./schemas";
+import { DEFAULT_MAX_TOKENS } from "../../lib/wire/openai";
 
 type Endpoint = "chat.completions" | "completions";
 const UPSTREAM_PATH: Record<Endpoint, string> = { "chat.completions": "/v1/chat/completions", completions: "/v1/completions" };
@@ -63,7 +64,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   const bounds = tokenBounds(texts, "messages" in body && Array.isArray(body.messages) ? body.messages.length : 1, max_tokens);
   const hold_nanos = holdAmountNanos(attempts, bounds);
   const requestId = newId("request");
-  // max_tokens explicit: the agent generates exactly what the hold was priced for (its own default differs).
+  // max_tokens explicit: the agent generates exactly what the hold was priced for, whatever its own default.
   const { spotlane: _prefs, ...forward } = { ...body, max_tokens };
   // Streams always ask the engine for usage: metering needs the token counts even when the client does not.
   // Built before funds are held: nothing that can throw on the buyer's input may run between hold and try.

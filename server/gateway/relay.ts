@@ -2,15 +2,15 @@ import type { ServerResponse } from "node:http";
 import { nanosToUsdString } from "../../lib/money";
 import { parseServedMs, SERVED_MS_HEADER, SERVED_MS_USAGE_FIELD } from "../../lib/wire/metering";
 import type { RequestOutcome } from "../billing/request-outcome";
-import type { UpstreamResponse } from "./dispatch";
+import type { UpstreamResponse } from "../http/dispatch";
 import { ServiceError } from "../errors";
 import type { RequestObservation } from "./metrics";
-import { upstreamUsage } from "./schemas";
 import { MAX_UPSTREAM_BODY_BYTES, readCapped } from "../http/read-capped";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "./read-body";
-import { eventData, SseSplitter } from "./sse";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../http/read-body";
+import { responseShapes, tokenUsage, type TokenUsage } from "../../lib/wire/openai";
+import { SseSplitter } from "../../lib/wire/sse";
 
-export type Usage = { prompt_tokens: number; completion_tokens: number };
+export type Usage = TokenUsage;
 
 /** What the relay saw of one request, for metering (server/billing/meter.ts). */
 export type FinishInput = {
@@ -48,7 +48,7 @@ export type RelayContext = {
 
 /** The provider's usage with the agent's served-time figure taken out (the buyer never sees it). */
 function parseUsage(raw: unknown): { usage: (Usage & Record<string, unknown>) | null; served_ms: number | null } {
-  const parsed = upstreamUsage.safeParse(raw);
+  const parsed = tokenUsage.safeParse(raw);
   if (!parsed.success) return { usage: null, served_ms: null };
   const { [SERVED_MS_USAGE_FIELD]: served, ...usage } = parsed.data as Usage & Record<string, unknown>;
   return { usage, served_ms: parseServedMs(served) };
@@ -91,9 +91,8 @@ export async function relayJson(upstream: UpstreamResponse, ctx: RelayContext): 
 
 /** The chunk that closes a stream the gateway stopped at the hold: OpenAI's "length" (the answer was cut short). */
 function lengthChunk(ctx: RelayContext) {
-  const chat = ctx.endpoint === "chat.completions";
-  const choice = chat ? { index: 0, delta: {}, logprobs: null, finish_reason: "length" } : { index: 0, text: "", logprobs: null, finish_reason: "length" };
-  return { id: ctx.requestId, object: chat ? "chat.completion.chunk" : "text_completion", created: Math.floor(Date.now() / 1000), model: ctx.model, choices: [choice] };
+  const kind = ctx.endpoint === "chat.completions" ? "chat" : "completion";
+  return responseShapes(kind, ctx.model, ctx.requestId, Math.floor(Date.now() / 1000)).chunk({}, "length");
 }
 
 /**
@@ -116,9 +115,7 @@ export async function relayStream(upstream: UpstreamResponse, wantsUsage: boolea
   let upstreamError: string | null = null;
   try {
     for await (const bytes of upstream.body) {
-      for (const event of splitter.push(bytes)) {
-        const data = eventData(event);
-        if (data === null) continue;
+      for (const data of splitter.pushData(bytes)) {
         if (data === "[DONE]") {
           sawDone = true;
           continue;

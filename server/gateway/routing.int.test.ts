@@ -90,7 +90,7 @@ describe.each(DB_KINDS)("routing, failover and limits on %s", (kind) => {
 
     const { client: c2 } = await buyerClient({ concurrencyLimit: 1 });
     const results = await Promise.allSettled([ask(c2, { max_tokens: 200 }), ask(c2, { max_tokens: 200 })]);
-    expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.status)).toEqual([429]);
+    expect(results.filter((r) => r.status === "rejected").map((r) => r.reason.status)).toEqual([429]);
   });
 
   it("treats the organization's standing bid as a cap a request can lower but not raise", async () => {

@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_WEB_BODY_LIMIT_BYTES, limitRequestBody, webBodyLimitFor } from "./body-limit";
@@ -8,7 +8,7 @@ const LIMIT = 64 * 1024;
 /** A handler that reads the whole body as Next.js route handlers do, behind the cap. */
 function startServer() {
   const seen: { bytes: number; error: string | null; completed: boolean }[] = [];
-  const server = createServer(async (req, res) => {
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     if (!limitRequestBody(req, res, LIMIT)) return;
     const record = { bytes: 0, error: null as string | null, completed: false };
     seen.push(record);
@@ -19,7 +19,9 @@ function startServer() {
     } catch (err) {
       record.error = (err as Error).message;
     }
-  });
+  }
+  // Test fake: `void`, so a throw escaping the handler surfaces as an unhandled rejection and fails the run loudly.
+  const server = createServer((req, res) => void handle(req, res));
   return { server, seen };
 }
 
@@ -36,7 +38,8 @@ function send(port: number, opts: { headers: Record<string, string>; chunks: Buf
       res.on("error", () => done({ status: res.statusCode ?? null, body, error: null }));
     });
     req.on("error", (err) => done({ status: null, body: "", error: err.message }));
-    (async () => {
+    // Written in the background: the outcome arrives through req's and res's events above.
+    void (async () => {
       for (const c of opts.chunks) {
         if (req.destroyed) return;
         req.write(c);

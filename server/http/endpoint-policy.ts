@@ -13,7 +13,7 @@ import ipaddr from "ipaddr.js";
  * exact host:port (the embedded demo's own agent) without opening loopback to every provider.
  *
  * The same policy is applied at registration (early, clear refusal) and on every connection after DNS
- * resolution (server/gateway/dispatch.ts), so a name that resolves differently later cannot get around it.
+ * resolution (server/http/dispatch.ts), so a name that resolves differently later cannot get around it.
  */
 
 /** A refused endpoint. The message is for the provider who registered it; it names no internal detail. */

@@ -186,7 +186,7 @@ export function clearMarket(input: MarketInput, settings: ClearingSettings): Cle
   const target = covering === null ? null : covering > reference ? covering : reference;
   const shortage = target === null || target > ceiling;
 
-  let spot = shortage ? ceiling : target!;
+  let spot = shortage ? ceiling : target;
   let limited_by: LimitedBy = shortage ? "ceiling" : null;
   const previous = input.previous_spot_nanos_per_second ?? reference;
   const step = maxMoveNanos(previous, reference, settings.max_move_bps);

@@ -26,7 +26,7 @@ export function holdMsToMillislots(hold_ms: number, window_ms: number): number {
 type Row = Record<string, unknown>;
 async function rows<T extends Row>(q: Queryable, query: SQL): Promise<T[]> {
   // Both drivers (node-postgres and PGlite) answer raw queries with `{ rows }`.
-  return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
+  return ((await q.execute<T>(query)) as { rows: T[] }).rows;
 }
 
 /**

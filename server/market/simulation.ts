@@ -134,7 +134,7 @@ export function simulateMarket(scenario: SimScenario, seed: number): SimReport {
     let pricedOut = 0;
     const wants = scenario.buyers.map((b, i) => {
       wander[i] = Math.max(0.3, wander[i]! + (random() - 0.5) * 0.1 + (1 - wander[i]!) * 0.05);
-      const w = b.base_slots * wander[i]! * (b.bid_nanos_per_second === null ? shock : 1);
+      const w = b.base_slots * wander[i] * (b.bid_nanos_per_second === null ? shock : 1);
       wanted += w;
       const price = buyerPrice(spot, b.bid_nanos_per_second);
       if (price === null) {

@@ -1,5 +1,4 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Queryable } from "../../db/client";
 import { MAX_PRICE_NANOS_PER_SECOND } from "../../lib/money";
 import { standingBids } from "../../db/schema";
 import type { ServiceContext } from "../context";

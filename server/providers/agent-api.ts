@@ -5,8 +5,8 @@ import { AGENT_API_PREFIX, heartbeatRequest, machineStatusRequest, registerMachi
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
 import { fallbackLogger, requestLogger, type Logger } from "../logger";
-import { parseJsonBody, readBody } from "../gateway/read-body";
-import { toOpenAIError } from "../gateway/openai-errors";
+import { parseJsonBody, readBody } from "../http/read-body";
+import { toOpenAIError } from "../http/openai-errors";
 import { authenticateAgent } from "./authenticate-agent";
 import { machineStatus } from "./machine-status";
 import { markMachineOffline, recordHeartbeat } from "./record-heartbeat";

@@ -109,7 +109,7 @@ describe("the router and the provider's views agree on gates", () => {
 
   it("whatever the buyer asks, a gated offer is never ranked, and a routable one is only excluded by the buyer's own terms", () => {
     const arbPrefs = fc.record({
-      sort: fc.constantFrom("price", "latency", "throughput", "balanced") as fc.Arbitrary<Preferences["sort"]>,
+      sort: fc.constantFrom("price", "latency", "throughput", "balanced"),
       max_price_nanos_per_second: fc.option(fc.bigInt({ min: 0n, max: 2_000n }), { nil: undefined }),
       max_ttft_ms: fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }),
       hardware: fc.option(fc.record({ only: fc.option(fc.subarray(HARDWARE), { nil: undefined }) }), { nil: undefined }),

@@ -1,6 +1,7 @@
 import { DEFAULT_CLEARING_SETTINGS, depthPrice } from "../market/clear";
 import { supplyCurve, type Ask } from "../market/curves";
 import { marketKey, type MarketKey } from "../market/market-key";
+import { occupancyGate, routingSpotNanos, spotGate } from "../router/gates";
 /**
  * PURE: every gate that keeps an offer out of routing, in one place. The router (server/router/route.ts,
  * fed by server/gateway/admit.ts) and the provider's views (the Provider page, `spotlane-agent status`)
@@ -10,8 +11,9 @@ import { marketKey, type MarketKey } from "../market/market-key";
 /** A machine is live while its heartbeats are fresh; agents heartbeat every HEARTBEAT_INTERVAL_MS. */
 export const HEARTBEAT_INTERVAL_MS = 2_000;
 export const HEARTBEAT_STALE_AFTER_MS = 10_000;
-/** How deep an engine queue may get, in multiples of its slots, before the offer stops taking work. */
-export const MAX_QUEUE_FACTOR = 4;
+// The spot and load gates live with the router (pure, imports only lib/); re-exported so the views
+// and their tests keep one place to read every gate from.
+export { MAX_QUEUE_FACTOR, occupancyGate, routingSpotNanos, spotGate } from "../router/gates";
 
 /** Gates that depend only on the offer and its machine (not on the market or on load). */
 export type OfferStateGate =
@@ -55,29 +57,6 @@ export function offerStateGates(o: OfferState, now: Date): OfferStateGate[] {
     else reasons.push("unverified");
   }
   return reasons;
-}
-
-/** `spot` null: the market has no price at all (no fresh tick and no live offer), so no ask is above it. */
-export function spotGate(ask_nanos_per_second: bigint, spot_nanos_per_second: bigint | null): "ask_above_spot" | null {
-  return spot_nanos_per_second !== null && ask_nanos_per_second > spot_nanos_per_second ? "ask_above_spot" : null;
-}
-
-/**
- * Beyond `slots` requests queue in the engine (queued time is not billed), so a full machine still takes
- * traffic; only at the queue bound does it stop. The gateway counts its own in-flight requests; the
- * views know only the heartbeat's busy slots (never above `slots`), so for them this fires only when
- * an agent reports more than it registered.
- */
-export function occupancyGate(slots: number, inflight: number): "no_free_slot" | null {
-  return inflight >= slots * MAX_QUEUE_FACTOR ? "no_free_slot" : null;
-}
-
-/**
- * The spot routing uses for a market: the cleared price of a fresh tick, else (before any tick, or when
- * no process is clearing) the market's quiet price over its live supply — the no-demand rule (DESIGN §4).
- */
-export function routingSpotNanos(cleared_nanos_per_second: bigint | null, quiet_nanos_per_second: bigint | null): bigint | null {
-  return cleared_nanos_per_second ?? quiet_nanos_per_second;
 }
 
 /**

@@ -1,8 +1,8 @@
-import { occupancyGate, QuietPrices, routingSpotNanos, spotGate } from "../providers/liveness";
+import { occupancyGate, spotGate } from "./gates";
 import { predict, predictTiming } from "./predict";
 import type { Candidate, Preferences, RankedCandidate, Rejection, RequestShape, RouteResult } from "./types";
 
-export { MAX_QUEUE_FACTOR } from "../providers/liveness";
+export { MAX_QUEUE_FACTOR } from "./gates";
 /** Candidates scoring within this factor of the best are "near-equal" for load spreading. */
 export const NEAR_EQUAL_FACTOR = 1.1;
 
@@ -18,17 +18,6 @@ function hardGate(c: Candidate, prefs: Preferences): string | null {
   if (prefs.providers?.ignore?.length && matchesProvider(c, prefs.providers.ignore)) return "provider_excluded";
   if (prefs.allow_fallbacks === false && prefs.providers?.order?.length && !matchesProvider(c, prefs.providers.order)) return "provider_excluded";
   return null;
-}
-
-/**
- * Each market's price before any clearing tick (the depth price over live supply). Over every candidate
- * without a state gate, before the buyer's filters: the market has one price, whoever asks (and the views
- * compute it so). Markets a tick has priced are skipped: their quiet price is never needed.
- */
-function quietPrices(candidates: Candidate[]): QuietPrices {
-  const quiet = new QuietPrices();
-  for (const c of candidates) if (c.market_spot_nanos_per_second === null && c.gateReasons.length === 0) quiet.add(c.modelId, c.hardwareClass, c.ask_nanos_per_second, c.slots);
-  return quiet;
 }
 
 type Viable = { c: Candidate; spot: bigint; ttft_ms: number; hold_ms: number; cost: number; score: number };
@@ -91,13 +80,17 @@ export function route(candidates: Candidate[], req: RequestShape, prefs: Prefere
     else open.push(c);
   }
 
-  const quiet = quietPrices(candidates);
   let lowest_spot_nanos_per_second: bigint | null = null;
   const viable: Viable[] = [];
   for (const c of open) {
-    // The same spot and gates the provider's views compute (server/providers/liveness.ts); never null
-    // here, since `c` itself is live supply of its market.
-    const spot = routingSpotNanos(c.market_spot_nanos_per_second, quiet.get(c.modelId, c.hardwareClass))!;
+    // The caller's routing spot (server/gateway/admit.ts `toCandidates`, the same rule the provider's
+    // views use). Null only when the market has no price at all, which a live candidate rules out, since
+    // its own ask is supply; refuse rather than route at an unknown price.
+    const spot = c.spot_nanos_per_second;
+    if (spot === null) {
+      rejected.push({ offerId: c.offerId, reason: "no_market_price" });
+      continue;
+    }
     if (lowest_spot_nanos_per_second === null || spot < lowest_spot_nanos_per_second) lowest_spot_nanos_per_second = spot;
     let reason: string | null =
       spotGate(c.ask_nanos_per_second, spot) ??

@@ -8,8 +8,12 @@ export type Candidate = {
   /** From the model id's `:quant` suffix, lower-case ("q4_k_m", "f16"); "" when the id has none. */
   quantization: string;
   ask_nanos_per_second: bigint;
-  /** The market's cleared spot price, or null before the first tick (then the lowest live ask in the market). */
-  market_spot_nanos_per_second: bigint | null;
+  /**
+   * The market's routing spot, computed by the caller (server/router/gates.ts `routingSpotNanos`): the
+   * cleared price of a fresh tick, else the quiet price over the market's live offers. Null only when
+   * the market has no price at all (no tick, no live offer), so only for a candidate with a state gate.
+   */
+  spot_nanos_per_second: bigint | null;
   slots: number;
   /** Requests this gateway has in flight on the offer (beyond `slots` they queue in the engine). */
   inflight: number;

@@ -150,7 +150,7 @@ describe.each(DB_KINDS)("a hostile provider on %s", (kind) => {
   }
 
   it("a 96 MB non-streamed body: refused without buffering it, not charged, others still served", async () => {
-    const { buyer, result, slowest_probe_ms, probes, rss_growth_mb } = await misbehave({ kind: "oversized-json", bytes: 96 * MB }, false);
+    const { buyer, result, slowest_probe_ms, rss_growth_mb } = await misbehave({ kind: "oversized-json", bytes: 96 * MB }, false);
     await expectFailedAndFree(buyer, result, "96 MB body");
     expect(slowest_probe_ms, "slowest probe while the body arrived").toBeLessThan(RESPONSIVE_MS);
     expect(rss_growth_mb, "gateway RSS growth while relaying a 96 MB answer (MB)").toBeLessThan(48);

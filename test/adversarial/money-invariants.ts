@@ -28,9 +28,9 @@ export async function expectIdleMoneyInvariants(mp: TestMarketplace, buyerOrgani
   const [total] = await db.select({ sum: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
   expect(total!.sum, "sum of every ledger line").toBe("0");
 
-  const negative = (await db.execute(
+  const negative = (await db.execute<{ account: string; organization_id: string; balance: string }>(
     sql`select account, organization_id, sum(amount_nanos)::text as balance from ledger_lines where account = 'buyer_balance' group by account, organization_id having sum(amount_nanos) < 0`,
-  )) as unknown as { rows: { account: string; organization_id: string; balance: string }[] };
+  )) as { rows: { account: string; organization_id: string; balance: string }[] };
   expect(negative.rows, "buyer balances below zero").toEqual([]);
 
   const openDeadLetters = await db.select({ requestId: settlementDeadLetters.requestId, error: settlementDeadLetters.error }).from(settlementDeadLetters).where(isNull(settlementDeadLetters.resolvedAt));

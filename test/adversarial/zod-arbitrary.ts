@@ -145,7 +145,7 @@ function applyMutation(root: unknown, m: Mutation): unknown {
     return m.op === "wrap-array" ? [root] : m.op === "replace" ? m.value : root;
   }
   const copy = structuredClone(root) as Record<string | number, unknown>;
-  let parent = copy as Record<string | number, unknown>;
+  let parent = copy;
   for (const p of path.slice(0, -1)) parent = parent[p] as Record<string | number, unknown>;
   const last = path[path.length - 1]!;
   if (m.op === "replace") setKey(parent, last, m.value);

@@ -2,7 +2,8 @@
 // before any header is written, so refusals (context too long) become plain HTTP errors the way
 // both real servers send them, and streaming starts only once generation has.
 import type { ServerResponse } from "node:http";
-import { agentChatRequest, agentCompletionRequest, toGenerateRequest, type AgentRequestBody } from "../../agent/src/openai-format";
+import { chatCompletionRequest, completionRequest } from "../../lib/wire/openai";
+import { toGenerateRequest, type AgentRequestBody } from "../../agent/src/openai-format";
 import { EngineRequestError, type Engine, type EngineEvent } from "../../agent/src/engine/types";
 
 export type Started = {
@@ -16,7 +17,7 @@ export type Refusal = { status: number; error: EngineRequestError | Error };
 
 /** Parses the body with the agent's own schemas and starts generation; null + refusal when the engine refuses. */
 export async function startGeneration(engine: Engine, kind: "chat" | "completion", body: Record<string, unknown>, res: ServerResponse): Promise<Started | Refusal> {
-  const parsed = (kind === "chat" ? agentChatRequest : agentCompletionRequest).safeParse(body);
+  const parsed = (kind === "chat" ? chatCompletionRequest : completionRequest).safeParse(body);
   if (!parsed.success) return { status: 400, error: new EngineRequestError("invalid_request", parsed.error.issues[0]?.message ?? "invalid request") };
   const abort = new AbortController();
   res.on("close", () => {

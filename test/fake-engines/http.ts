@@ -36,8 +36,9 @@ export function prometheusText(metrics: Gauge[], formatValue: (v: number) => str
 
 export type Listening = { server: Server; url: string; close(): Promise<void> };
 
-export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, port = 0): Promise<Listening> {
-  const server = createServer(handler);
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>, port = 0): Promise<Listening> {
+  // Test fake: `void`, so a throw escaping an async handler surfaces as an unhandled rejection and fails the run loudly.
+  const server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((ok, fail) => server.once("error", fail).listen(port, "127.0.0.1", () => ok()));
   return {
     server,

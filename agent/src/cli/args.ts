@@ -10,7 +10,7 @@ export type Command = (typeof COMMANDS)[number];
 type FlagSpec = { type: "string" | "boolean"; short?: string };
 
 // --gpu is a switch; everything else takes a value (checked later, whatever its source).
-const SETTING_FLAGS: Record<string, FlagSpec> = Object.fromEntries(SETTING_KEYS.map((k) => [flagOf(k), { type: k === "gpu" ? "boolean" : "string" } as FlagSpec]));
+const SETTING_FLAGS: Record<string, FlagSpec> = Object.fromEntries(SETTING_KEYS.map((k) => [flagOf(k), { type: k === "gpu" ? "boolean" : "string" }]));
 
 const EXTRA_FLAGS: Record<Command, Record<string, FlagSpec>> = {
   serve: {},
@@ -31,7 +31,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
   const { command, rest } = splitCommand(argv);
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: rest, options: { ...SETTING_FLAGS, ...EXTRA_FLAGS[command], config: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }).values as typeof values;
+    values = parseArgs({ args: rest, options: { ...SETTING_FLAGS, ...EXTRA_FLAGS[command], config: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }).values;
   } catch (err) {
     // Unknown flags, missing values, stray positionals.
     throw new UsageError((err as Error).message);

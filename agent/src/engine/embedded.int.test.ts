@@ -72,7 +72,7 @@ describe("embedded engine (tiny model)", () => {
     };
     const runs = await Promise.all([timed(), timed(), timed(), timed()]);
     for (const r of runs) expect(r.done.served_ms).toBeLessThanOrEqual(Math.ceil(r.wall_ms));
-    const firstPair = Math.min(runs[0]!.done.served_ms, runs[1]!.done.served_ms);
+    const firstPair = Math.min(runs[0].done.served_ms, runs[1].done.served_ms);
     for (const queued of runs.slice(2)) expect(queued.wall_ms - queued.done.served_ms).toBeGreaterThan(0.5 * firstPair);
   });
 

@@ -44,7 +44,7 @@ async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout_ms = 5
   const deadline = Date.now() + timeout_ms;
   for (;;) {
     const v = await fn();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -3,7 +3,8 @@
 // metrics, polled in the background (heartbeats read load() synchronously), combined with the
 // requests this agent has in flight so a request that just started counts at once.
 import { errorFromResponse } from "./http-helpers";
-import { sseData } from "./sse-reader";
+import type { StreamChunk, TokenUsage } from "../../../lib/wire/openai";
+import { sseData } from "../../../lib/wire/sse";
 import {
   EngineClosedError,
   EngineRequestError,
@@ -35,13 +36,8 @@ export type HttpEngineOptions = {
   headers?: Record<string, string>;
 };
 
-export type Usage = { prompt_tokens: number; completion_tokens: number };
-export type Chunk = {
-  choices?: { delta?: { content?: string | null }; text?: string; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
-  error?: { message?: string; type?: string } | string;
-  [k: string]: unknown;
-};
+export type Usage = TokenUsage;
+export type Chunk = StreamChunk;
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
 

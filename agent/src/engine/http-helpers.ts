@@ -2,6 +2,19 @@
 // polling, JSON GETs, and the quantization a file or model name carries.
 import { EngineRequestError, type EngineHealth } from "./types";
 
+/** How the agent reaches an external engine (llama-server, vLLM). */
+export type ExternalEngineOptions = {
+  url: string;
+  /** Slots to sell: fewer than the server has leaves the rest for other local use; vLLM needs it unless it exposes --max-num-seqs. */
+  slots?: number;
+  /** How long to wait for the model to load. */
+  readyTimeout_ms?: number;
+  pollInterval_ms?: number;
+  /** The server's --api-key. */
+  apiKey?: string;
+  log?: (msg: string) => void;
+};
+
 /** Maps an engine's error response to what the agent tells the gateway: 400s are the buyer's, the rest the provider's. */
 export async function errorFromResponse(res: Response, what: string): Promise<Error> {
   const text = await res.text().catch(() => "");

@@ -6,21 +6,11 @@
 //   POST /v1/chat/completions, /v1/completions   OpenAI streaming; the last chunk carries `timings`
 import { basename } from "node:path";
 import { HttpEngine, type Chunk, type ReportedLoad } from "./http-engine";
-import { getJson, quantizationFromName, waitUntilReady } from "./http-helpers";
+import { getJson, quantizationFromName, waitUntilReady, type ExternalEngineOptions } from "./http-helpers";
 import { parsePrometheusText, sumOf } from "./prometheus";
 import type { Engine, EngineHealth, GenerateRequest } from "./types";
 
-export type LlamaServerOptions = {
-  url: string;
-  /** Sell fewer slots than the server has (the rest stay free for other local use). */
-  slots?: number;
-  /** How long to wait for the model to load. */
-  readyTimeout_ms?: number;
-  pollInterval_ms?: number;
-  /** llama-server --api-key. */
-  apiKey?: string;
-  log?: (msg: string) => void;
-};
+export type LlamaServerOptions = ExternalEngineOptions;
 
 export type LlamaServerProps = { total_slots: number; n_ctx: number | null; model_path: string; build_info: string | null };
 

@@ -7,20 +7,12 @@
 //   GET /server_info?config_format=json   only with VLLM_SERVER_DEV_MODE=1: vllm_config.scheduler_config.max_num_seqs
 //   POST /v1/chat/completions, /v1/completions    OpenAI streaming; usage in the last chunk with stream_options.include_usage
 import { HttpEngine, type ReportedLoad } from "./http-engine";
-import { getJson, quantizationFromName, waitUntilReady } from "./http-helpers";
+import { getJson, quantizationFromName, waitUntilReady, type ExternalEngineOptions } from "./http-helpers";
 import { maxOf, parsePrometheusText, sumOf } from "./prometheus";
 import type { Engine, EngineHealth, GenerateRequest } from "./types";
 
-export type VllmOptions = {
-  url: string;
-  /** vLLM's --max-num-seqs; required unless the server exposes it (dev mode /server_info). */
-  slots?: number;
-  readyTimeout_ms?: number;
-  pollInterval_ms?: number;
-  /** vllm serve --api-key. */
-  apiKey?: string;
-  log?: (msg: string) => void;
-};
+/** `slots` is vLLM's --max-num-seqs; required unless the server exposes it (dev mode /server_info). */
+export type VllmOptions = ExternalEngineOptions;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);

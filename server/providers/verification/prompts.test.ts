@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { completionRequest } from "../../gateway/schemas";
+import { completionRequest } from "../../../lib/wire/openai";
 import { CANARY_PROMPTS, CANARY_SEED, canaryPromptFor, canaryUpstreamBody } from "./prompts";
 
 describe("canary prompts", () => {

@@ -1,4 +1,4 @@
-import { completionRequest } from "../../gateway/schemas";
+import { completionRequest } from "../../../lib/wire/openai";
 
 /**
  * The canary prompt set. A version fixes the prompts, `max_tokens`, the sampling (greedy, fixed

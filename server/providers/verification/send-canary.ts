@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { newId } from "../../../lib/ids";
-import { dispatchFailure, dispatchToAgent, type DispatchTarget, type UpstreamResponse } from "../../gateway/dispatch";
+import { dispatchFailure, dispatchToAgent, type DispatchTarget, type UpstreamResponse } from "../../http/dispatch";
 import type { EndpointPolicy } from "../../http/endpoint-policy";
 import { BodyTooLarge, readCapped } from "../../http/read-capped";
-import { eventData, SseSplitter } from "../../gateway/sse";
+import { chunkText, tokenUsage, type StreamChunk, type TokenUsage } from "../../../lib/wire/openai";
+import { SseSplitter } from "../../../lib/wire/sse";
 import { CANARY_PATH, canaryUpstreamBody, type CanaryPrompt } from "./prompts";
 import { decodeRate } from "./statistics";
 
@@ -44,16 +45,15 @@ type SendInput = {
   policy?: EndpointPolicy;
 };
 
-type Usage = { prompt_tokens: number; completion_tokens: number };
+type Usage = TokenUsage;
 
 /** Usage an engine could really have reported for this canary: whole tokens, a prompt, at most max_tokens generated. */
 function plausibleUsage(u: unknown, max_tokens: number): Usage | null {
-  const usage = u as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
-  const p = usage?.prompt_tokens;
-  const c = usage?.completion_tokens;
-  if (typeof p !== "number" || typeof c !== "number" || !Number.isInteger(p) || !Number.isInteger(c)) return null;
-  if (p < 1 || c < 0 || c > max_tokens) return null;
-  return { prompt_tokens: p, completion_tokens: c };
+  const parsed = tokenUsage.safeParse(u);
+  if (!parsed.success) return null;
+  const { prompt_tokens, completion_tokens } = parsed.data;
+  if (prompt_tokens < 1 || completion_tokens > max_tokens) return null;
+  return { prompt_tokens, completion_tokens };
 }
 
 /**
@@ -139,18 +139,12 @@ export async function sendCanary(target: DispatchTarget, input: SendInput): Prom
         await upstream.body.cancel().catch(() => {});
         break;
       }
-      for (const event of splitter.push(bytes)) {
-        const data = eventData(event);
-        if (data === null) continue;
+      for (const data of splitter.pushData(bytes)) {
         if (data === "[DONE]") {
           sawDone = true;
           continue;
         }
-        const chunk = JSON.parse(data) as {
-          error?: unknown;
-          usage?: unknown;
-          choices?: { text?: string; delta?: { content?: string | null } }[];
-        };
+        const chunk = JSON.parse(data) as StreamChunk;
         if (chunk.error) {
           streamError = `agent_error: ${JSON.stringify(chunk.error).slice(0, 200)}`;
           continue;
@@ -159,7 +153,7 @@ export async function sendCanary(target: DispatchTarget, input: SendInput): Prom
           usage = plausibleUsage(chunk.usage, input.max_tokens);
           badUsage = usage === null;
         }
-        const piece = chunk.choices?.[0]?.text ?? chunk.choices?.[0]?.delta?.content ?? "";
+        const piece = chunkText(chunk);
         if (piece) {
           if (ttft_ms === null) {
             first_output_ms = performance.now();

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/tcp-proxy";
-import { EndpointPolicy, type LookupAll } from "../http/endpoint-policy";
+import { EndpointPolicy, type LookupAll } from "./endpoint-policy";
 import { DispatchError, dispatchToAgent, type DispatchTarget } from "./dispatch";
 
 /** A loopback HTTP server that counts TCP connections (a refused endpoint must not get even one). */

@@ -1,6 +1,6 @@
 import { Agent, buildConnector, errors, request } from "undici";
 import { signRequest } from "../../lib/signing";
-import { EndpointNotAllowedError, PUBLIC_ENDPOINTS_ONLY, type EndpointPolicy } from "../http/endpoint-policy";
+import { EndpointNotAllowedError, PUBLIC_ENDPOINTS_ONLY, type EndpointPolicy } from "./endpoint-policy";
 
 export type DispatchTarget = { endpointUrl: string; machineSecret: string };
 
