@@ -63,9 +63,19 @@ module.exports = {
     {
       name: "no-test-code-in-production",
       severity: "error",
-      comment: "Production code must not depend on test/ fixtures. Test files and bench/ may.",
+      comment: "Production code must not depend on test/ fixtures. Test files, test/ itself, bench/ and e2e/ may.",
       from: { pathNot: [TESTS, "^test/", "^bench/", "^e2e/"] },
-      to: { path: "^test/" },
+      to: { path: "^test/", pathNot: "^test/tiny-model\\.ts$" },
+    },
+    {
+      // The one allowed edge: test/tiny-model.ts is a deterministic GGUF generator with no test
+      // dependencies, which the local demo (`npm start`, scripts/start.ts) and `npm run make-model`
+      // use to run real inference without a download. Nothing else in production may use it.
+      name: "tiny-model-only-for-demo-scripts",
+      severity: "error",
+      comment: "Only the demo scripts may use the tiny test model; production code serves real models.",
+      from: { pathNot: [TESTS, "^test/", "^bench/", "^e2e/", "^scripts/(start|make-tiny-model)\\.ts$"] },
+      to: { path: "^test/tiny-model\\.ts$" },
     },
   ],
   options: {

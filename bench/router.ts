@@ -4,6 +4,7 @@
  * To follow a signature change, adapt `decide` and `makeCandidate` below; nothing else depends on it.
  */
 import { cpus } from "node:os";
+import { QuietPrices } from "../server/providers/liveness";
 import { route } from "../server/router/route";
 import type { Candidate, Preferences, Sort } from "../server/router/types";
 
@@ -25,7 +26,7 @@ function rng(seed: number) {
 
 const HARDWARE = ["nvidia-h100", "nvidia-a100", "nvidia-l40s", "nvidia-rtx-4090", "nvidia-rtx-3090", "amd-mi300x", "apple-m3-max", "apple-m2-ultra", "nvidia-a10g", "cpu"];
 
-function makeCandidate(i: number, r: () => number, market_spot_nanos_per_second: bigint | null): Candidate {
+function makeCandidate(i: number, r: () => number, spot_nanos_per_second: bigint | null): Candidate {
   const slots = 1 + Math.floor(r() * 8);
   return {
     offerId: `off_${i.toString().padStart(5, "0")}`,
@@ -35,7 +36,7 @@ function makeCandidate(i: number, r: () => number, market_spot_nanos_per_second:
     hardwareClass: HARDWARE[i % HARDWARE.length]!,
     quantization: "q4_k_m",
     ask_nanos_per_second: BigInt(500 + Math.floor(r() * 4500)),
-    market_spot_nanos_per_second,
+    spot_nanos_per_second,
     slots,
     inflight: Math.floor(r() * slots * 3),
     decode_tokens_per_second: 20 + r() * 380,
@@ -45,6 +46,14 @@ function makeCandidate(i: number, r: () => number, market_spot_nanos_per_second:
     // A few are gated out (stale heartbeat, unverified), as in a real market.
     gateReasons: r() < 0.05 ? ["heartbeat_stale"] : [],
   };
+}
+
+/** Before a tick the gateway prices each market at its quiet price (server/gateway/admit.ts `toCandidates`), outside the timed decision. */
+function withQuietSpots(candidates: Candidate[]): Candidate[] {
+  const quiet = new QuietPrices();
+  for (const c of candidates) if (c.gateReasons.length === 0) quiet.add(c.modelId, c.hardwareClass, c.ask_nanos_per_second, c.slots);
+  for (const c of candidates) c.spot_nanos_per_second = quiet.get(c.modelId, c.hardwareClass);
+  return candidates;
 }
 
 /** One routing decision: the only line to change when the router's signature does. */
@@ -60,7 +69,7 @@ function percentile(sorted: number[], p: number) {
 // Two markets shapes: before any clearing tick (spot = lowest live ask, so few offers per market
 // serve) and after one (a cleared spot above most asks, so most of the 1,000 are ranked).
 const r = rng(42);
-const uncleared = Array.from({ length: CANDIDATES }, (_, i) => makeCandidate(i, r, null));
+const uncleared = withQuietSpots(Array.from({ length: CANDIDATES }, (_, i) => makeCandidate(i, r, null)));
 const cleared = Array.from({ length: CANDIDATES }, (_, i) => makeCandidate(i, r, 4_500n));
 const cases: { name: string; candidates: Candidate[]; prefs: Preferences }[] = [
   ...(["balanced", "price", "latency", "throughput"] as Sort[]).map((sort) => ({ name: `sort=${sort}`, candidates: uncleared, prefs: { sort, allow_fallbacks: true } })),

@@ -21,6 +21,8 @@ fi
 rm -rf .test-reports && mkdir -p .test-reports
 echo "› typecheck"
 npx tsc --noEmit
+echo "› import boundaries"
+npm run --silent lint:deps
 echo "› lint"
 npm run --silent lint
 echo "› unit tests"

@@ -5,7 +5,7 @@ import { acquireLease, releaseLease, renewLease, type Lease } from "../server/le
 import { fallbackLogger, type Logger } from "../server/logger";
 import { pruneTicks } from "../server/market/record-clearing";
 import { DEFAULT_TICK_CONFIG, runClearingTick, type ClearingTickConfig, type TickOutcome } from "../server/market/run-clearing-tick";
-import type { Worker } from "./index";
+import type { Worker } from "./worker";
 
 export const CLEARING_LEASE_NAME = "clearing-tick";
 

@@ -1,9 +1,9 @@
 import type { Runtime } from "../server/runtime";
 import { clearingTickWorker } from "./clearing-tick";
 import { verificationWorker } from "./verification";
+import type { Worker } from "./worker";
 
-/** A periodic or long-running job. `start` returns a stop function that resolves once it has stopped. */
-export type Worker = { name: string; start(rt: Runtime): Promise<() => Promise<void>> | (() => Promise<void>) };
+export type { Worker } from "./worker";
 
 /** Every worker the `workers` role runs. Add one line per worker file. */
 export const WORKERS: Worker[] = [clearingTickWorker, verificationWorker];

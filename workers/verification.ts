@@ -3,7 +3,7 @@ import { verificationConfigFromEnv, type VerificationConfig } from "../server/pr
 import { pruneCanaryRuns } from "../server/providers/verification/prune-canary-runs";
 import { runCanary } from "../server/providers/verification/run-canary";
 import type { Runtime } from "../server/runtime";
-import type { Worker } from "./index";
+import type { Worker } from "./worker";
 
 /**
  * Canary verification (DESIGN §5; rules in server/providers/verification/README.md): every tick,

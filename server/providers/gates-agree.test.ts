@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toCandidate } from "../gateway/admit";
+import { toCandidates } from "../gateway/admit";
 import { route } from "../router/route";
 import type { Preferences } from "../router/types";
 import { HEARTBEAT_STALE_AFTER_MS, MAX_QUEUE_FACTOR, offerGateReasons, routingSpots, type OfferGateReason } from "./liveness";
@@ -82,7 +82,7 @@ function viewReasons(offers: RoutableOffer[], inflight: Map<string, number>, cle
 function routerVerdicts(offers: RoutableOffer[], inflight: Map<string, number>, cleared: (m: string, h: string) => bigint | null, prefs: Preferences) {
   const deps = { spotPrice: cleared, inflight, rtt_ms: new Map<string, number>() };
   const result = route(
-    offers.map((o) => toCandidate(deps, o, now)),
+    toCandidates(deps, offers, now),
     { prompt_tokens: 20, max_tokens: 16 },
     prefs,
     () => 0.5,

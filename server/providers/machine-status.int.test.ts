@@ -5,7 +5,7 @@ import { machines, markets } from "../../db/schema";
 import { DB_KINDS, createTestDatabase } from "../../test/database";
 import { seedOffer, seedOrganization } from "../../test/market-fixtures";
 import type { ServiceContext } from "../context";
-import { toCandidate } from "../gateway/admit";
+import { toCandidates } from "../gateway/admit";
 import { getSpotPrices } from "../market/spot-prices";
 import { marketKey } from "../market/market-key";
 import { route } from "../router/route";
@@ -51,7 +51,7 @@ describe.each(DB_KINDS)("what a provider is told is what routing does, on %s", (
   const routerVerdict = async () => {
     const cleared = await getSpotPrices(database.db, now);
     const deps = { spotPrice: (m: string, h: string) => cleared.get(marketKey(m, h)) ?? null, inflight: new Map<string, number>(), rtt_ms: new Map<string, number>() };
-    const r = route((await listAllOffers(database.db)).map((o) => toCandidate(deps, o, now)), { prompt_tokens: 10, max_tokens: 10 }, { sort: "balanced", allow_fallbacks: true }, () => 0);
+    const r = route(toCandidates(deps, await listAllOffers(database.db), now), { prompt_tokens: 10, max_tokens: 10 }, { sort: "balanced", allow_fallbacks: true }, () => 0);
     return { ranked: r.ranked.map((x) => x.candidate.offerId), rejected: Object.fromEntries(r.rejected.map((x) => [x.offerId, x.reason])) };
   };
   const myOffers = async () => Object.fromEntries((await listProviderMachines(ctx, { organizationId: mine.organizationId })).flatMap((m) => m.offers.map((o) => [o.id, o])));

@@ -11,7 +11,7 @@ const base: Candidate = {
   hardwareClass: "nvidia-h100",
   quantization: "q4_k_m",
   ask_nanos_per_second: 1000n,
-  market_spot_nanos_per_second: null,
+  spot_nanos_per_second: 1000n,
   slots: 4,
   inflight: 0,
   decode_tokens_per_second: 100,
@@ -26,8 +26,9 @@ const req = { prompt_tokens: 500, max_tokens: 100 };
 const first = (r: ReturnType<typeof route>) => r.ranked[0]?.candidate.offerId;
 
 describe("route: golden decisions", () => {
-  const cheapSlow = cand({ offerId: "cheap", machineId: "m1", hardwareClass: "nvidia-rtx-4090", ask_nanos_per_second: 400n, decode_tokens_per_second: 40, prefill_tokens_per_second: 1000, rtt_ms: 60 });
-  const fastDear = cand({ offerId: "fast", machineId: "m2", ask_nanos_per_second: 1500n, decode_tokens_per_second: 200, prefill_tokens_per_second: 20000, rtt_ms: 5 });
+  // Two markets (different hardware), each priced at its only offer's ask.
+  const cheapSlow = cand({ offerId: "cheap", machineId: "m1", hardwareClass: "nvidia-rtx-4090", ask_nanos_per_second: 400n, spot_nanos_per_second: 400n, decode_tokens_per_second: 40, prefill_tokens_per_second: 1000, rtt_ms: 60 });
+  const fastDear = cand({ offerId: "fast", machineId: "m2", ask_nanos_per_second: 1500n, spot_nanos_per_second: 1500n, decode_tokens_per_second: 200, prefill_tokens_per_second: 20000, rtt_ms: 5 });
 
   it("sort=price picks the lowest predicted cost, sort=latency the lowest predicted TTFT, sort=throughput the fastest decode", () => {
     // cost: cheap = 400 × (10 + 500 + 2500) ms ≈ 1204; fast = 1500 × (10 + 25 + 500) ms ≈ 803 → fast is cheaper per request.
@@ -63,34 +64,24 @@ describe("route: golden decisions", () => {
   });
 
   it("refuses rather than overcharging a bid below spot, and enforces max_ttft_ms", () => {
-    const r = route([cand({ ask_nanos_per_second: 2000n })], req, prefs({ max_price_nanos_per_second: 1999n }), () => 0);
+    const r = route([cand({ ask_nanos_per_second: 2000n, spot_nanos_per_second: 2000n })], req, prefs({ max_price_nanos_per_second: 1999n }), () => 0);
     expect(r.ranked).toEqual([]);
     expect(r.rejected).toEqual([{ offerId: "off_a", reason: "price_above_bid" }]);
     expect(r.lowest_spot_nanos_per_second).toBe(2000n);
     expect(route([cand({ rtt_ms: 300 })], req, prefs({ max_ttft_ms: 200 }), () => 0).rejected[0]!.reason).toBe("ttft_above_limit");
   });
 
-  it("uses the market's cleared spot price when there is one", () => {
-    const r = route([cand({ market_spot_nanos_per_second: 1200n })], req, prefs(), () => 0);
+  it("prices at the candidate's routing spot, and serves only asks at most that spot", () => {
+    const r = route([cand({ spot_nanos_per_second: 1200n })], req, prefs(), () => 0);
     expect(r.ranked[0]!.prediction.price_nanos_per_second).toBe(1200n);
-    expect(route([cand({ market_spot_nanos_per_second: 900n })], req, prefs(), () => 0).rejected[0]!.reason).toBe("ask_above_spot");
-  });
-
-  it("prices a market from all of its live offers, whatever the buyer's filters (one price per market)", () => {
-    const cheap = cand({ offerId: "cheap", machineId: "mc", providerOrganizationId: "org_c", ask_nanos_per_second: 500n });
-    const dear = cand({ offerId: "dear", machineId: "md", providerOrganizationId: "org_d", ask_nanos_per_second: 800n });
-    const stale = cand({ offerId: "stale", machineId: "ms", ask_nanos_per_second: 1n, gateReasons: ["heartbeat_stale"] });
-    // Only asks at most the spot serve: excluding the cheap provider does not make the dearer one the price.
-    const r = route([cheap, dear, stale], req, prefs({ providers: { ignore: ["org_c"] } }), () => 0);
-    expect(r.ranked).toEqual([]);
-    expect(Object.fromEntries(r.rejected.map((x) => [x.offerId, x.reason]))).toEqual({ cheap: "provider_excluded", dear: "ask_above_spot", stale: "heartbeat_stale" });
-    // A gated offer's ask is not supply, so it does not set the price either.
-    expect(route([cheap, stale], req, prefs(), () => 0).ranked[0]!.prediction.price_nanos_per_second).toBe(500n);
+    expect(route([cand({ spot_nanos_per_second: 900n })], req, prefs(), () => 0).rejected[0]!.reason).toBe("ask_above_spot");
+    // A live candidate always has a price (its ask is supply); without one the router refuses, never guesses.
+    expect(route([cand({ spot_nanos_per_second: null })], req, prefs(), () => 0).rejected[0]!.reason).toBe("no_market_price");
   });
 
   it("follows providers.order, and allow_fallbacks=false leaves no failover", () => {
     const a = cand({ offerId: "a", machineId: "ma", providerOrganizationId: "org_a" });
-    const b = cand({ offerId: "b", machineId: "mb", providerOrganizationId: "org_b", hardwareClass: "cpu", ask_nanos_per_second: 900n, market_spot_nanos_per_second: 1000n });
+    const b = cand({ offerId: "b", machineId: "mb", providerOrganizationId: "org_b", hardwareClass: "cpu", ask_nanos_per_second: 900n, spot_nanos_per_second: 1000n });
     expect(route([a, b], req, prefs({ providers: { order: ["org_a"] } }), () => 0).ranked.map((r) => r.candidate.offerId)).toEqual(["a", "b"]);
     expect(route([a, b], req, prefs({ providers: { order: ["org_a"] }, allow_fallbacks: false }), () => 0).ranked.map((r) => r.candidate.offerId)).toEqual(["a"]);
     expect(route([a, b], req, prefs({ providers: { ignore: ["org_a"] } }), () => 0).ranked.map((r) => r.candidate.offerId)).toEqual(["b"]);
@@ -123,7 +114,7 @@ describe("route: properties", () => {
     hardwareClass: fc.constantFrom("nvidia-h100", "cpu", "amd-mi300x"),
     quantization: fc.constantFrom("q4_k_m", "f16"),
     ask_nanos_per_second: fc.bigInt({ min: 0n, max: 100_000n }),
-    market_spot_nanos_per_second: fc.option(fc.bigInt({ min: 0n, max: 100_000n }), { nil: null }),
+    spot_nanos_per_second: fc.option(fc.bigInt({ min: 0n, max: 100_000n }), { nil: null }),
     slots: fc.integer({ min: 1, max: 8 }),
     inflight: fc.integer({ min: 0, max: 40 }),
     decode_tokens_per_second: fc.double({ min: 1, max: 5000, noNaN: true }),
@@ -133,7 +124,7 @@ describe("route: properties", () => {
     gateReasons: fc.constantFrom<string[]>([], ["heartbeat_stale"], ["suspended"]),
   });
   const arbPrefs = fc.record({
-    sort: fc.constantFrom("price", "latency", "throughput", "balanced") as fc.Arbitrary<Preferences["sort"]>,
+    sort: fc.constantFrom("price", "latency", "throughput", "balanced"),
     max_price_nanos_per_second: fc.option(fc.bigInt({ min: 0n, max: 100_000n }), { nil: undefined }),
     max_ttft_ms: fc.option(fc.integer({ min: 1, max: 5000 }), { nil: undefined }),
     hardware: fc.option(fc.record({ only: fc.option(fc.subarray(["nvidia-h100", "cpu"]), { nil: undefined }), ignore: fc.option(fc.subarray(["amd-mi300x"]), { nil: undefined }) }), { nil: undefined }),
