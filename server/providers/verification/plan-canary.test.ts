@@ -30,16 +30,22 @@ describe("planCanary", () => {
     // Not over buyer traffic: a busy offer gets a single canary instead.
     expect(plan(10, 8, true, () => 0, false).kind).toBe("single");
     expect(plan(2, 8, false, () => 0, false).kind).toBe("load");
-    const seen = new Set<string>();
+    // Every mix is reachable (deterministic draws: a coverage check over random draws was flaky in CI)…
+    const drawn = (...draws: number[]) => {
+      const p = plan(10, 8, true, () => draws.shift() ?? 0.5);
+      return p.kind === "load" ? "load" : `single:${p.stream}`;
+    };
+    expect(drawn(0, 0)).toBe("load");
+    expect(drawn(CFG.load_probe_probability, 0)).toBe("single:true");
+    expect(drawn(CFG.load_probe_probability, 0.999999)).toBe("single:false");
+    // …and whatever the draws, a probe loads every registered slot.
     fc.assert(
       fc.property(fc.double({ min: 0, max: 0.999999, noNaN: true }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (a, b) => {
         const draws = [a, b];
         const p = plan(10, 8, true, () => draws.shift() ?? 0.5);
-        seen.add(p.kind === "load" ? "load" : `single:${p.stream}`);
         if (p.kind === "load") expect(p.concurrency).toBe(8);
       }),
       { numRuns: 300 },
     );
-    expect(seen).toEqual(new Set(["load", "single:true", "single:false"]));
   });
 });
