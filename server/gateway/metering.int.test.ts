@@ -59,7 +59,9 @@ describe.each(DB_KINDS)("metering on %s", (kind) => {
     const buyer = await mp.createBuyer({ credit_usd: "10" });
     await mp.startAgent({ agentToken: provider.agentToken, askUsdPerSecond: "0.001", slots: 1, name: "one-slot" });
     const body = { model: TINY_MODEL_ID, messages: [{ role: "user", content: "the same work, four times" }], max_tokens: 48, temperature: 0 };
+    const started_ms = Date.now();
     const answers = await Promise.all([0, 1, 2, 3].map(async (i) => (i % 2 ? stream(buyer.apiKey, body) : post(buyer.apiKey, body).then(async (r) => ({ id: r.headers.get("x-spotlane-request-id")!, json: (await r.json()) as AnswerPart })))));
+    const wall_ms = Date.now() - started_ms;
     for (const a of answers) {
       // Buyers see what they paid for; the agent's own report is stripped.
       const usage = "json" in a ? a.json.usage : a.chunks.at(-1)!.usage;
@@ -74,12 +76,11 @@ describe.each(DB_KINDS)("metering on %s", (kind) => {
       expect(r.billedMs).toBe(Math.min(r.computeMs, r.servedMs!, r.quoteMs!));
       expect(r.costNanos).toBe((PRICE * BigInt(r.billedMs) + 500n) / 1000n);
     }
-    // One slot: the requests ran one after another, so the last waited about three service times. Its bill did not grow.
-    const byCompute = [...rows].sort((a, b) => a.computeMs - b.computeMs);
-    const first = byCompute[0]!;
-    const last = byCompute.at(-1)!;
-    expect(last.computeMs - last.billedMs).toBeGreaterThan(1.5 * first.billedMs);
-    expect(last.billedMs).toBeLessThan(last.computeMs / 2);
+    // One slot serves one request at a time, so together they cannot have been served longer than the burst took;
+    // measured from dispatch they overlap (each waited for the slot), and the wait is what is not billed.
+    const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((total, r) => total + f(r), 0);
+    expect(sum((r) => r.computeMs)).toBeGreaterThan(1.3 * wall_ms); // they did queue, or this test shows nothing
+    expect(sum((r) => r.billedMs)).toBeLessThanOrEqual(wall_ms);
   });
 
   it("forwards the max_tokens it priced the hold with when the buyer sends none", async () => {
