@@ -16,6 +16,8 @@ export const ID_PREFIXES = {
   user: "usr",
   member: "mem",
   canaryRun: "can",
+  topUp: "tu",
+  meterOutbox: "mo",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

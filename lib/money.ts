@@ -49,6 +49,12 @@ export function nanosToCents(amount_nanos: bigint): bigint {
   return divRoundHalfUp(amount_nanos, NANOS_PER_CENT);
 }
 
+/** Cents → nanos, for amounts Stripe reports (always exact). */
+export function centsToNanos(amount_cents: bigint | number): bigint {
+  if (typeof amount_cents === "number" && !Number.isSafeInteger(amount_cents)) throw new RangeError(`not a whole number of cents: ${amount_cents}`);
+  return BigInt(amount_cents) * NANOS_PER_CENT;
+}
+
 export function usdToNanos(usd: string): bigint {
   const m = /^(-)?(\d+)(?:\.(\d{1,9}))?$/.exec(usd.trim());
   if (!m) throw new RangeError(`not a USD amount: ${usd}`);

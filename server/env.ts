@@ -54,6 +54,25 @@ const envSchema = z.object({
     .string()
     .default("")
     .transform((v) => v.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)),
+  /** Stripe (STRIPE.md; README "Payments"). Unset → the embedded default's local test balance, never a charge. */
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, "expected a Stripe secret key (sk_test_…, sk_live_… or a restricted rk_…)")
+    .optional(),
+  /** The webhook endpoint's signing secret (whsec_…); required with STRIPE_SECRET_KEY. */
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, "expected a webhook signing secret (whsec_…)").optional(),
+  /** Point the SDK at another host, e.g. the in-repo fake (`npm run stripe:fake`): http://127.0.0.1:12111. */
+  STRIPE_API_BASE: z.string().url().optional(),
+  /** The Billing Meter's `event_name` invoiced organizations' usage is reported under (value: nano-USD). */
+  STRIPE_METER_EVENT_NAME: z.string().regex(/^[a-z0-9_]{1,100}$/).default("spotlane_usage_nanos"),
+  /** The metered Price (attached to that meter) an invoiced organization's subscription uses. */
+  STRIPE_METERED_PRICE_ID: z.string().regex(/^price_[A-Za-z0-9_]+$/).optional(),
+  /** Bounds of one top-up, in USD (Stripe's own minimum charge is $0.50). */
+  TOP_UP_MIN_USD: z.string().regex(/^\d+(\.\d{1,2})?$/).default("5"),
+  TOP_UP_MAX_USD: z.string().regex(/^\d+(\.\d{1,2})?$/).default("10000"),
+}).superRefine((env, ctx) => {
+  if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "required when STRIPE_SECRET_KEY is set (the webhook endpoint's signing secret)" });
+  if (Number(env.TOP_UP_MIN_USD) < 0.5 || Number(env.TOP_UP_MIN_USD) > Number(env.TOP_UP_MAX_USD)) ctx.addIssue({ code: "custom", path: ["TOP_UP_MIN_USD"], message: "must be at least 0.50 and at most TOP_UP_MAX_USD" });
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from "../db/client";
 import { usdToNanos } from "../lib/money";
 import { AGENT_API_PREFIX } from "../lib/wire/agent";
 import { createAuth } from "./auth/auth";
+import { stripeBillingFromEnv } from "./billing/stripe/client";
 import type { ServiceContext } from "./context";
 import type { Env } from "./env";
 import { ApiKeyCache } from "./gateway/api-key-cache";
@@ -80,11 +81,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const baseUrl = env.PUBLIC_URL ?? `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${port}`;
 
+  const stripe = stripeBillingFromEnv(env);
   const services: ServiceContext = {
     db: database.db,
     now: () => new Date(),
     platform_fee_bps: env.PLATFORM_FEE_BPS,
-    test_credit_nanos: usdToNanos(env.TEST_CREDIT_USD),
+    // With Stripe configured money comes only from Stripe: no organization gets test credit.
+    test_credit_nanos: stripe ? 0n : usdToNanos(env.TEST_CREDIT_USD),
+    stripe,
+    base_url: baseUrl,
     trust_offer_claims: !env.VERIFICATION_ENABLED,
     endpoint_policy: new EndpointPolicy({ allowed: env.PROVIDER_ALLOWED_NETWORKS }),
   };

@@ -5,6 +5,7 @@ import type { Env } from "./env";
 import type { GatewayMetrics } from "./gateway/metrics";
 import type { SettlementQueue } from "./billing/settlement-queue";
 import type { OfferBook } from "./gateway/offer-book";
+import type { JobQueue } from "./jobs/queue";
 import type { Logger } from "./logger";
 
 /**
@@ -22,6 +23,8 @@ export type Runtime = {
   metrics?: GatewayMetrics;
   /** Durable settlement queue of the gateway role; tests flush it before reading the ledger. */
   settlements?: SettlementQueue;
+  /** The durable job queue (pg-boss), started with the workers role; absent when workers are off. */
+  jobs?: JobQueue;
   /** The gateway's in-memory offer snapshot; tests invalidate it after changing offers directly. */
   offerBook?: OfferBook;
 };

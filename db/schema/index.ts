@@ -5,3 +5,4 @@ export * from "./requests";
 export * from "./ledger";
 export * from "./market";
 export * from "./verification";
+export * from "./payments";

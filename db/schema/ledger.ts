@@ -10,7 +10,7 @@ export type LedgerAccount = (typeof LEDGER_ACCOUNTS)[number];
 
 export const journalEntries = pgTable("journal_entries", {
   id: text("id").primaryKey(),
-  /** request_settlement | test_credit_grant */
+  /** request_settlement | test_credit_grant | top_up | refund | dispute_withdrawn | dispute_reinstated | invoice_payment */
   kind: text("kind").notNull(),
   /** Makes every posting exactly-once: a retried settlement or grant collides here. */
   idempotencyKey: text("idempotency_key").notNull().unique(),

@@ -1,0 +1,48 @@
+import Stripe from "stripe";
+import { usdToNanos } from "../../../lib/money";
+import type { Env } from "../../env";
+
+/**
+ * The one place the Stripe API version is pinned: the SDK's own (stripe@23 → 2026-10-28.endive), so its types
+ * describe exactly the objects we get. Webhook endpoints must be created with the same version
+ * (README "Payments"): an endpoint without one receives the account's default, older shapes.
+ */
+export const STRIPE_API_VERSION = Stripe.API_VERSION as Stripe.StripeConfig["apiVersion"] & string;
+
+/** Stripe as the rest of the server sees it: the client and the settings that go with it. */
+export type StripeBilling = {
+  client: Stripe;
+  webhook_secret: string;
+  /** The Billing Meter event name invoiced usage is pushed under (value: nano-USD). */
+  meter_event_name: string;
+  /** Metered price for invoiced organizations' subscriptions; null = invoicing cannot be switched on. */
+  metered_price_id: string | null;
+  top_up_min_nanos: bigint;
+  top_up_max_nanos: bigint;
+};
+
+/** `new Stripe(...)` pointed at api.stripe.com, or at STRIPE_API_BASE (the in-repo fake) for every endpoint. */
+export function createStripeClient(secretKey: string, apiBase?: string): Stripe {
+  const base = apiBase ? new URL(apiBase) : null;
+  return new Stripe(secretKey, {
+    apiVersion: STRIPE_API_VERSION,
+    // Retries are ours (job queue, outbox): the SDK's own would retry with a new idempotency key on some paths.
+    maxNetworkRetries: 0,
+    timeout: 20_000,
+    telemetry: false,
+    ...(base ? { host: base.hostname, port: base.port || (base.protocol === "https:" ? 443 : 80), protocol: base.protocol === "https:" ? ("https" as const) : ("http" as const) } : {}),
+  });
+}
+
+/** Null when STRIPE_SECRET_KEY is unset: the embedded default, with its clearly labelled local test balance. */
+export function stripeBillingFromEnv(env: Env): StripeBilling | null {
+  if (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET) return null;
+  return {
+    client: createStripeClient(env.STRIPE_SECRET_KEY, env.STRIPE_API_BASE),
+    webhook_secret: env.STRIPE_WEBHOOK_SECRET,
+    meter_event_name: env.STRIPE_METER_EVENT_NAME,
+    metered_price_id: env.STRIPE_METERED_PRICE_ID ?? null,
+    top_up_min_nanos: usdToNanos(env.TOP_UP_MIN_USD),
+    top_up_max_nanos: usdToNanos(env.TOP_UP_MAX_USD),
+  };
+}
