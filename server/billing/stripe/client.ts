@@ -1,6 +1,7 @@
 import Stripe from "stripe";
 import { usdToNanos } from "../../../lib/money";
 import type { Env } from "../../env";
+import { ServiceError } from "../../errors";
 
 /**
  * The one place the Stripe API version is pinned: the SDK's own (stripe@23 → 2026-10-28.endive), so its types
@@ -45,4 +46,10 @@ export function stripeBillingFromEnv(env: Env): StripeBilling | null {
     top_up_min_nanos: usdToNanos(env.TOP_UP_MIN_USD),
     top_up_max_nanos: usdToNanos(env.TOP_UP_MAX_USD),
   };
+}
+
+/** Narrows a context to one with Stripe, or refuses: money actions need Stripe configured. */
+export function requireStripe<C extends { stripe?: StripeBilling | null }>(ctx: C): C & { stripe: StripeBilling } {
+  if (!ctx.stripe) throw new ServiceError("forbidden", "Payments are not configured on this marketplace (STRIPE_SECRET_KEY is unset): it runs on a local test balance.");
+  return ctx as C & { stripe: StripeBilling };
 }
