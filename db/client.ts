@@ -13,6 +13,8 @@ export type Database = {
   kind: "pglite" | "postgres";
   /** Raw pg-boss-compatible handle for PGlite, when embedded. */
   pglite?: unknown;
+  /** The PostgreSQL connection string, when not embedded: the job queue (pg-boss) opens its own small pool on it. */
+  url?: string;
   close(): Promise<void>;
 };
 
@@ -31,7 +33,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir?: strin
     const pool = new Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // An idle connection dropped by the server (restart, failover) must not crash the process; the pool reconnects.
     pool.on("error", (err) => console.error(`[db] idle PostgreSQL connection lost: ${err.message}`));
-    database = { db: drizzle(pool, { schema }), kind: "postgres", close: () => pool.end() };
+    database = { db: drizzle(pool, { schema }), kind: "postgres", url: opts.databaseUrl, close: () => pool.end() };
   } else {
     const { PGlite } = await import("@electric-sql/pglite");
     const { drizzle } = await import("drizzle-orm/pglite");

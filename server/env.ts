@@ -70,6 +70,19 @@ const envSchema = z.object({
   /** Bounds of one top-up, in USD (Stripe's own minimum charge is $0.50). */
   TOP_UP_MIN_USD: z.string().regex(/^\d+(\.\d{1,2})?$/).default("5"),
   TOP_UP_MAX_USD: z.string().regex(/^\d+(\.\d{1,2})?$/).default("10000"),
+  /**
+   * Durable job queue (pg-boss, server/jobs/queue.ts). New jobs wake workers at once (LISTEN/NOTIFY); this poll
+   * is the backstop that finds retries whose backoff has passed (pg-boss's floor is 500 ms).
+   */
+  JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  /** Base of the exponential retry backoff (base × 2^retry, jittered, capped at an hour); 0 = retry at once (tests). */
+  JOB_RETRY_DELAY_S: z.coerce.number().int().min(0).max(3600).default(2),
+  /** Retries after the first attempt; then a Stripe event is `failed` for an operator to retry. */
+  JOB_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(10),
+  /** How often stored Stripe events that never reached the queue (a crash between store and enqueue) are re-enqueued. */
+  STRIPE_EVENT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** How often the auto top-up worker looks for organizations whose credit fell below their threshold. */
+  AUTO_TOP_UP_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
 }).superRefine((env, ctx) => {
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "required when STRIPE_SECRET_KEY is set (the webhook endpoint's signing secret)" });
   if (Number(env.TOP_UP_MIN_USD) < 0.5 || Number(env.TOP_UP_MIN_USD) > Number(env.TOP_UP_MAX_USD)) ctx.addIssue({ code: "custom", path: ["TOP_UP_MIN_USD"], message: "must be at least 0.50 and at most TOP_UP_MAX_USD" });

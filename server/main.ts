@@ -18,7 +18,10 @@ import { createAgentApiHandler } from "./providers/agent-api";
 import { ServiceError } from "./errors";
 import { loggerFromEnv } from "./logger";
 import { setRuntime, type Runtime } from "./runtime";
-import { startWorkers } from "../workers";
+import { startWorkers, type Worker } from "../workers";
+import { startJobQueue } from "./jobs/queue";
+import { createStripeWebhookHandler, STRIPE_WEBHOOK_PATH } from "./billing/stripe/webhook-endpoint";
+import { countStripeEventsByStatus } from "./billing/stripe/failed-events";
 import { SettlementQueue } from "./billing/settlement-queue";
 import { CreditLeases } from "./billing/credit-leases";
 import { countOpenDeadLetters } from "./billing/dead-letters";
@@ -43,8 +46,11 @@ export type StartOptions = {
   dir?: string;
   /** Use an already open database (tests); otherwise opened from env. */
   database?: Database;
-  /** Run the background workers (clearing tick, verification, …) in this process. Default true. */
-  workers?: boolean;
+  /**
+   * Run the background workers (clearing tick, verification, Stripe events, …) and the durable job queue in
+   * this process. Default true (every worker in workers/index.ts); a list runs just those (tests).
+   */
+  workers?: boolean | Worker[];
   /**
    * Stands in for Next's request handler (tests of the HTTP layer in front of it: body caps, headers,
    * client address), so they need no `next build`. When given, Next is not started.
@@ -122,6 +128,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   leases.start();
   metrics.observeSettlementQueueDepth(() => settlements.depth);
   metrics.observeDeadLetters(() => countOpenDeadLetters(services));
+  metrics.observeStripeEvents(() => countStripeEventsByStatus(services));
   runtime.settlements = settlements;
 
   const offerBook = new OfferBook(database.db, () => Date.now());
@@ -149,7 +156,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   const agentApi = createAgentApiHandler(services, logger.child({ component: "agent-api" }));
 
-  const stopWorkers = opts.workers === false ? async () => {} : await startWorkers(runtime);
+  const stripeWebhook = createStripeWebhookHandler({ services, jobs: () => runtime.jobs, logger });
+  // The queue lives with the workers role; a process without it still stores webhook events (the workers' sweeper enqueues them).
+  if (opts.workers !== false) {
+    runtime.jobs = await startJobQueue(database, { poll_interval_ms: env.JOB_POLL_INTERVAL_MS, retry_delay_s: env.JOB_RETRY_DELAY_S, retry_limit: env.JOB_RETRY_LIMIT, logger });
+  }
+  const stopWorkers = opts.workers === false ? async () => {} : await startWorkers(runtime, Array.isArray(opts.workers) ? opts.workers : undefined);
 
   let web: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = opts.webHandler ?? null;
   if (!web && opts.web !== false) {
@@ -186,6 +198,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
     // /v1 and /agent/v1 read bodies with their own caps (server/http/read-body.ts callers).
     if (url.startsWith(AGENT_API_PREFIX + "/")) return void agentApi(req, res);
+    // Before Next: the signature is checked on the raw bytes, and gateway-only processes (web off) receive webhooks too.
+    if (url.split("?")[0] === STRIPE_WEBHOOK_PATH) return void stripeWebhook(req, res);
     const clientIp = resolveClientIp(req, env.TRUSTED_PROXY_HOPS);
     if (url === "/metrics" && req.method === "GET") return serveMetrics(req, res, clientIp);
     if (url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", database: database.kind }));
@@ -206,6 +220,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       while (gatewayInflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       server.closeAllConnections();
       await closed;
+      // After the HTTP server (webhooks enqueue until then), before the database: running handlers finish.
+      await runtime.jobs?.stop();
       await spotPrices.stop();
       await settlements.stop();
       await leases.stop();

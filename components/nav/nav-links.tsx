@@ -7,6 +7,7 @@ import { usePathname } from "next/navigation";
 const LINKS = [
   { href: "/dashboard", label: "Overview" },
   { href: "/dashboard/keys", label: "API keys" },
+  { href: "/dashboard/billing", label: "Billing" },
   { href: "/dashboard/provider", label: "Provider" },
   { href: "/market", label: "Market" },
 ] as const;

@@ -37,6 +37,8 @@ export const topUps = pgTable(
     /** Where the buyer pays (Checkout's hosted page) while pending. */
     checkoutUrl: text("checkout_url"),
     stripePaymentIntentId: text("stripe_payment_intent_id").unique(),
+    /** Auto top-up: the saved card this attempt charges, fixed when it starts so a retry sends the same parameters under its idempotency key. */
+    stripePaymentMethodId: text("stripe_payment_method_id"),
     stripeChargeId: text("stripe_charge_id"),
     receiptUrl: text("receipt_url"),
     /** Why it failed, in words a buyer understands (decline message, expired, …). */
@@ -164,6 +166,8 @@ export const stripeInvoices = pgTable(
     status: text("status").notNull(),
     amountDueNanos: bigint("amount_due_nanos", { mode: "bigint" }).notNull(),
     amountPaidNanos: bigint("amount_paid_nanos", { mode: "bigint" }).notNull().default(sql`0`),
+    /** Stripe tried to charge it (Stripe's `attempted`, never reset): attempted and still open = a failed payment, past due. */
+    attempted: boolean("attempted").notNull().default(false),
     periodStart: timestamp("period_start", { withTimezone: true }),
     periodEnd: timestamp("period_end", { withTimezone: true }),
     hostedInvoiceUrl: text("hosted_invoice_url"),

@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Queryable } from "../../db/client";
 import { creditLeases, ledgerLines, reservations, settlementDeadLetters, type LedgerAccount } from "../../db/schema";
+import { creditLimitInForce, getBillingTerms } from "./invoicing/billing-terms";
 
 export async function accountBalanceNanos(q: Queryable, account: LedgerAccount, organizationId: string): Promise<bigint> {
   const [row] = await q
@@ -30,9 +31,15 @@ export async function heldNanos(q: Queryable, organizationId: string, now: Date)
   return BigInt(reserved?.total ?? "0") + BigInt(leased?.total ?? "0") + BigInt(dead?.total ?? "0");
 }
 
-/** A buyer's ledger balance, what in-flight requests hold, and what is left to spend. */
+/**
+ * A buyer's ledger balance, what in-flight requests hold, and what is left to spend. An invoiced organization
+ * may also spend its credit limit (its balance goes below zero until its Stripe invoice is paid); `past_due`
+ * means admission refuses it whatever is available (invoicing/billing-terms.ts).
+ */
 export async function getBuyerBalance(q: Queryable, organizationId: string, now: Date) {
   const balance_nanos = await accountBalanceNanos(q, "buyer_balance", organizationId);
   const held_nanos = await heldNanos(q, organizationId, now);
-  return { balance_nanos, held_nanos, available_nanos: balance_nanos - held_nanos };
+  const terms = await getBillingTerms(q, organizationId);
+  const credit_limit_nanos = creditLimitInForce(terms);
+  return { balance_nanos, held_nanos, credit_limit_nanos, past_due: terms.standing === "past_due", available_nanos: balance_nanos + credit_limit_nanos - held_nanos };
 }

@@ -6,6 +6,7 @@ import type { Queryable } from "../../db/client";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
 import { getBuyerBalance } from "./balances";
+import { isPastDue, notPastDue, pastDueError } from "./invoicing/billing-terms";
 
 /** Smallest block a gateway leases at a time; bigger blocks mean fewer database round trips. */
 export const MIN_LEASE_NANOS = 100_000_000n; // $0.10
@@ -116,13 +117,15 @@ export class CreditLeases {
       const free_here = s.lease_nanos - s.holds_nanos - s.pending_nanos;
       const need = amount_nanos - free_here;
       if (need <= 0n) {
-        // Only the expiry stopped the fast path: extend it.
+        // Only the expiry stopped the fast path: extend it, unless the organization's invoice is past due.
+        if (await isPastDue(tx, organizationId)) throw pastDueError();
         await tx.update(creditLeases).set({ expiresAt, updatedAt: now }).where(and(eq(creditLeases.organizationId, organizationId), eq(creditLeases.instanceId, this.instanceId)));
         s.expires_ms = expiresAt.getTime();
         return;
       }
       // Every lease, ours included, already counts as held, so what is available is what we may add.
-      const { available_nanos } = await getBuyerBalance(tx, organizationId, now);
+      const { available_nanos, past_due } = await getBuyerBalance(tx, organizationId, now);
+      if (past_due) throw pastDueError();
       if (available_nanos < need) {
         const usable = available_nanos + (free_here > 0n ? free_here : 0n);
         throw new ServiceError(
@@ -171,9 +174,10 @@ export class CreditLeases {
           await this.ctx.db.update(creditLeases).set({ amountNanos: 0n, expiresAt, updatedAt: now }).where(where);
           return;
         }
-        // Busy: only extend; the amount is changed relatively by growth and settlement alone.
-        await this.ctx.db.update(creditLeases).set({ expiresAt, updatedAt: now }).where(where);
-        s.expires_ms = expiresAt.getTime();
+        // Busy: only extend; the amount is changed relatively by growth and settlement alone. A past-due
+        // organization's lease is not extended and the fast path stops: its next hold takes the slow path, which refuses it.
+        const extended = await this.ctx.db.update(creditLeases).set({ expiresAt, updatedAt: now }).where(and(where, notPastDue(org))).returning({ id: creditLeases.id });
+        s.expires_ms = extended.length > 0 ? expiresAt.getTime() : 0;
       }).catch(() => {}));
     }
   }

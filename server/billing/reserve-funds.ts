@@ -6,6 +6,7 @@ import type { Queryable } from "../../db/client";
 import type { ServiceContext } from "../context";
 import { ServiceError } from "../errors";
 import { getBuyerBalance } from "./balances";
+import { pastDueError } from "./invoicing/billing-terms";
 
 /** A hold lapses on its own after this, so a crashed gateway cannot freeze a balance. */
 export const RESERVATION_TTL_MS = 10 * 60_000;
@@ -44,7 +45,8 @@ export async function reserveFunds(
   const now = ctx.now();
   return ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"reserve:" + input.organizationId}))`);
-    const { available_nanos } = await getBuyerBalance(tx, input.organizationId, now);
+    const { available_nanos, past_due } = await getBuyerBalance(tx, input.organizationId, now);
+    if (past_due) throw pastDueError();
     if (available_nanos <= 0n || available_nanos < input.amount_nanos) {
       throw new ServiceError(
         "insufficient_balance",

@@ -4,6 +4,7 @@ import { journalEntries, ledgerLines, requests, reservations } from "../../db/sc
 import type { ServiceContext } from "../context";
 import type { CreditLeases } from "./credit-leases";
 import { priceOutcome, type RequestOutcome } from "./request-outcome";
+import { addUsageToMeterOutbox } from "./invoicing/meter-outbox";
 
 /**
  * Settles many requests in one transaction, exactly once each: the request row is the
@@ -69,6 +70,8 @@ export async function settleBatch(
           .map((l) => ({ id: newId("ledgerLine"), journalEntryId: id, createdAt: o.completedAt, ...l })),
       );
       if (lines.length > 0) await tx.insert(ledgerLines).values(lines);
+      // Invoiced organizations' usage is owed to Stripe's meter: recorded in this same transaction, exactly once.
+      await addUsageToMeterOutbox(tx, toPost.map(({ o, p }) => ({ organizationId: o.organizationId, completedAt: o.completedAt, cost_nanos: p.cost_nanos })));
     }
     await tx.delete(reservations).where(inArray(reservations.requestId, unique.map((o) => o.requestId)));
     // Costs admitted against this instance's lease leave the lease as they enter the ledger.

@@ -69,6 +69,8 @@ export type GatewayMetrics = {
   settlementFlushed(labels: { batch_size: number; duration_s: number; ok: boolean }): void;
   /** Reads open settlement dead letters (count, held nano-USD) at scrape time. */
   observeDeadLetters(read: () => Promise<{ count: number; amount_nanos: bigint }>): void;
+  /** Reads stored Stripe webhook events by status (received, processed, ignored, failed) at scrape time. */
+  observeStripeEvents(read: () => Promise<Record<string, number>>): void;
   /** The Prometheus text exposition of this registry. */
   render(): Promise<string>;
 };
@@ -186,6 +188,18 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
       if (open) this.set(Number(open.amount_nanos));
     },
   });
+  // Failed webhook events are money Stripe says moved and the ledger has not seen: operators alert on failed > 0.
+  let readStripeEvents: (() => Promise<Record<string, number>>) | null = null;
+  new Gauge({
+    name: `${p}stripe_events`,
+    help: "Stored Stripe webhook events by status (failed: retries ran out; retry them on the Operations page).",
+    labelNames: ["status"] as const,
+    registers,
+    async collect() {
+      const counts = readStripeEvents ? await readStripeEvents().catch(() => null) : null;
+      if (counts) for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+    },
+  });
   const flushes = new Counter({
     name: `${p}settlement_flushes_total`,
     help: "Settlement batches written, by result.",
@@ -269,6 +283,9 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
     },
     observeDeadLetters(read) {
       readDeadLetters = read;
+    },
+    observeStripeEvents(read) {
+      readStripeEvents = read;
     },
     render: () => registry.metrics(),
   };

@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
+import { billingRouter } from "./routers/billing";
 import { buyerRouter } from "./routers/buyer";
 import { marketRouter } from "./routers/market";
 import { operationsRouter } from "./routers/operations";
@@ -16,6 +17,8 @@ export const appRouter = createTRPCRouter({
   operations: operationsRouter,
   /** The active organization's lifecycle: closing it (admins). */
   organization: organizationRouter,
+  /** The Billing page: balance, Stripe top-ups, auto top-up, ledger lines, refunds, disputes, invoices. */
+  billing: billingRouter,
 });
 
 export type AppRouter = typeof appRouter;

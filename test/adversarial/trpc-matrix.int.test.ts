@@ -9,7 +9,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../db/client";
-import { agentTokens, apiKeys, members, organizations, sessions, standingBids } from "../../db/schema";
+import { agentTokens, apiKeys, ledgerLines, members, organizations, sessions, standingBids } from "../../db/schema";
 import { usdToNanos } from "../../lib/money";
 import { createAuth } from "../../server/auth/auth";
 import type { ServiceContext } from "../../server/context";
@@ -32,7 +32,7 @@ type Fixtures = {
   /** Org A's resources that A's own callers act on (and may consume: revoke, update). */
   a: { revocableKeyId: string; settingsKeyId: string; revocableTokenId: string; offerId: string };
   /** Org A's resources only organization B's admin is handed; they must come out untouched. */
-  guarded: { keyId: string; tokenId: string };
+  guarded: { keyId: string; tokenId: string; balanceLineId: string };
 };
 
 type Entry = {
@@ -83,6 +83,16 @@ const MATRIX: Record<string, Entry> = {
   "operations.deadLetters": { access: { operator: true }, crossOrg: "not_org_scoped" },
   "operations.replayDeadLetters": { access: { operator: true }, input: () => ({}), crossOrg: "not_org_scoped" },
   // Closing needs the id of the active organization: a mismatched id proves the gate without closing anything.
+  // Billing (issue #9). No Stripe keys here: mutations are checked by an input each schema refuses (the role gate runs first).
+  "billing.overview": { access: { roles: ["finance"] }, crossOrg: { expect: "ok" } },
+  "billing.topUps": { access: { roles: ["finance"] }, crossOrg: { expect: "ok" } },
+  "billing.createTopUp": { access: { roles: ["admin"] }, input: () => ({ amount_usd: "20.001" }), allowed: "BAD_REQUEST", crossOrg: { expect: "BAD_REQUEST" } },
+  "billing.confirmTopUp": { access: { roles: ["admin"] }, input: () => ({ session_id: "not-a-session" }), allowed: "BAD_REQUEST", crossOrg: { expect: "BAD_REQUEST" } },
+  "billing.setAutoTopUp": { access: { roles: ["admin"] }, input: () => ({ enabled: true, threshold_usd: "5", amount_usd: "twenty" }), allowed: "BAD_REQUEST", crossOrg: { expect: "BAD_REQUEST" } },
+  // A's own ledger line as B's cursor: an empty page, never A's lines.
+  "billing.balanceLines": { access: { roles: ["finance"] }, input: () => ({ cursor: `ll_${"0".repeat(26)}`, limit: 10 }), crossOrg: { input: (f) => ({ cursor: f.guarded.balanceLineId, limit: 10 }), expect: "ok" } },
+  "billing.adjustments": { access: { roles: ["finance"] }, crossOrg: { expect: "ok" } },
+  "billing.invoices": { access: { roles: ["finance"] }, crossOrg: { expect: "ok" } },
   "organization.close": { access: { roles: ["admin"] }, input: () => ({ organizationId: "org_not_this_one" }), allowed: "BAD_REQUEST", crossOrg: { input: (f) => ({ organizationId: f.orgA }), expect: "BAD_REQUEST" } },
 };
 
@@ -90,7 +100,9 @@ function mayCall(access: Access, caller: Caller): boolean {
   if (caller === "anonymous") return false;
   if ("signedIn" in access) return true;
   if ("operator" in access) return caller === "operator";
-  if (caller === "no_org" || caller === "operator") return false;
+  if (caller === "no_org") return false;
+  // The operator is a finance member of their own organization (beforeAll): finance-readable procedures answer them.
+  if (caller === "operator") return (access.roles as string[]).includes("finance");
   return caller === "admin" || (access.roles as string[]).includes(caller);
 }
 
@@ -176,7 +188,7 @@ describe.each(DB_KINDS)("tRPC procedure × role × organization matrix on %s", (
     f = {
       orgA,
       a: { revocableKeyId: await key(), settingsKeyId: await key(), revocableTokenId: await token(), offerId },
-      guarded: { keyId: await key(), tokenId: await token() },
+      guarded: { keyId: await key(), tokenId: await token(), balanceLineId: (await database.db.select({ id: ledgerLines.id }).from(ledgerLines).where(and(eq(ledgerLines.organizationId, orgA), eq(ledgerLines.account, "buyer_balance"))).limit(1))[0]!.id },
     };
     await adminCaller.standingBids.set({ model_id: MODEL, max_price_usd_per_second: "0.0003" });
   }, 120_000);
@@ -211,7 +223,7 @@ describe.each(DB_KINDS)("tRPC procedure × role × organization matrix on %s", (
     const failures: string[] = [];
     const aBidsBefore = await database.db.select().from(standingBids).where(eq(standingBids.organizationId, f.orgA));
     expect(aBidsBefore.length).toBeGreaterThan(0);
-    const aIds = [f.orgA, f.a.offerId, f.guarded.keyId, f.guarded.tokenId, f.a.settingsKeyId, f.a.revocableKeyId, f.a.revocableTokenId];
+    const aIds = [f.orgA, f.a.offerId, f.guarded.keyId, f.guarded.tokenId, f.guarded.balanceLineId, f.a.settingsKeyId, f.a.revocableKeyId, f.a.revocableTokenId];
     for (const path of procedures) {
       const entry = MATRIX[path];
       if (!entry || entry.crossOrg === "not_org_scoped") continue;

@@ -1,6 +1,5 @@
+import { handleDisputeEvent } from "../../adjustments/handle-adjustment-events";
 import type { StripeEventHandler } from "./types";
 
-/** `charge.dispute.created` (disputes). PLACEHOLDER until its helper lands it. */
-export const chargeDisputeCreated: StripeEventHandler<"charge.dispute.created"> = async () => {
-  throw new Error("charge.dispute.created: handler not written yet");
-};
+/** `charge.dispute.created`: re-reads the dispute and converges the ledger on its balance transactions (server/billing/adjustments/apply-dispute.ts). */
+export const chargeDisputeCreated: StripeEventHandler<"charge.dispute.created"> = (ctx, event) => handleDisputeEvent(ctx, event);

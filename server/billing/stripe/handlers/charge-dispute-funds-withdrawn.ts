@@ -1,6 +1,5 @@
+import { handleDisputeEvent } from "../../adjustments/handle-adjustment-events";
 import type { StripeEventHandler } from "./types";
 
-/** `charge.dispute.funds_withdrawn` (disputes). PLACEHOLDER until its helper lands it. */
-export const chargeDisputeFundsWithdrawn: StripeEventHandler<"charge.dispute.funds_withdrawn"> = async () => {
-  throw new Error("charge.dispute.funds_withdrawn: handler not written yet");
-};
+/** `charge.dispute.funds_withdrawn`: re-reads the dispute and converges the ledger on its balance transactions (server/billing/adjustments/apply-dispute.ts). */
+export const chargeDisputeFundsWithdrawn: StripeEventHandler<"charge.dispute.funds_withdrawn"> = (ctx, event) => handleDisputeEvent(ctx, event);

@@ -1,6 +1,5 @@
+import { handleChargeRefunded } from "../../adjustments/handle-adjustment-events";
 import type { StripeEventHandler } from "./types";
 
-/** `charge.refunded` (refunds). PLACEHOLDER until its helper lands it. */
-export const chargeRefunded: StripeEventHandler<"charge.refunded"> = async () => {
-  throw new Error("charge.refunded: handler not written yet");
-};
+/** `charge.refunded`: applies every refund of the charge, re-read from Stripe (server/billing/adjustments). */
+export const chargeRefunded: StripeEventHandler<"charge.refunded"> = (ctx, event) => handleChargeRefunded(ctx, event);

@@ -1,6 +1,11 @@
+import { syncAutoTopUpPaymentIntent } from "../../auto-top-up/sync-payment-intent";
 import type { StripeEventHandler } from "./types";
 
-/** `payment_intent.succeeded` (auto top-up). PLACEHOLDER until its helper lands it. */
-export const paymentIntentSucceeded: StripeEventHandler<"payment_intent.succeeded"> = async () => {
-  throw new Error("payment_intent.succeeded: handler not written yet");
+/**
+ * `payment_intent.succeeded`: an auto top-up's off-session charge went through (runAutoTopUp usually credits it
+ * first; this covers a crash or a charge that was still processing). Re-reads the PaymentIntent and credits its
+ * top-up exactly once; Checkout top-ups' PaymentIntents are ignored (their session handlers fulfil them).
+ */
+export const paymentIntentSucceeded: StripeEventHandler<"payment_intent.succeeded"> = async (ctx, event) => {
+  await syncAutoTopUpPaymentIntent(ctx.services, event.data.object.id, ctx.logger);
 };

@@ -1,6 +1,5 @@
+import { handleRefundEvent } from "../../adjustments/handle-adjustment-events";
 import type { StripeEventHandler } from "./types";
 
-/** `refund.created` (refunds). PLACEHOLDER until its helper lands it. */
-export const refundCreated: StripeEventHandler<"refund.created"> = async () => {
-  throw new Error("refund.created: handler not written yet");
-};
+/** `refund.created`: re-reads the refund and posts `refund:<re_id>` once (server/billing/adjustments/apply-refund.ts). */
+export const refundCreated: StripeEventHandler<"refund.created"> = (ctx, event) => handleRefundEvent(ctx, event);

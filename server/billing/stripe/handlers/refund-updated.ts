@@ -1,6 +1,5 @@
+import { handleRefundEvent } from "../../adjustments/handle-adjustment-events";
 import type { StripeEventHandler } from "./types";
 
-/** `refund.updated` (refunds). PLACEHOLDER until its helper lands it. */
-export const refundUpdated: StripeEventHandler<"refund.updated"> = async () => {
-  throw new Error("refund.updated: handler not written yet");
-};
+/** `refund.updated`: re-reads the refund; a failed or canceled one is given back once (server/billing/adjustments/apply-refund.ts). */
+export const refundUpdated: StripeEventHandler<"refund.updated"> = (ctx, event) => handleRefundEvent(ctx, event);

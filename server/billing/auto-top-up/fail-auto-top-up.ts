@@ -1,0 +1,23 @@
+import { eq } from "drizzle-orm";
+import { autoTopUpSettings } from "../../../db/schema";
+import type { Queryable, Tx } from "../../../db/client";
+import { markTopUpUnpaid } from "../top-ups/credit-top-up";
+
+/** Turns auto top-up off with the reason the Billing page shows; it stays off until the team lead turns it on. */
+export async function disableAutoTopUp(q: Queryable, input: { organizationId: string; reason: string; at: Date }): Promise<void> {
+  await q
+    .update(autoTopUpSettings)
+    .set({ enabled: false, disabledReason: input.reason, disabledAt: input.at, updatedAt: input.at })
+    .where(eq(autoTopUpSettings.organizationId, input.organizationId));
+}
+
+/**
+ * An auto top-up's charge failed: the attempt becomes `failed` and auto top-up turns off, in one transaction.
+ * Only the call that moves the attempt out of `pending` turns it off, so a repeated or late failure event for
+ * an old attempt never turns off auto top-up that the team lead has turned on again since.
+ */
+export async function failAutoTopUp(tx: Tx, input: { topUpId: string; organizationId: string; reason: string; at: Date }): Promise<{ changed: boolean }> {
+  const { changed } = await markTopUpUnpaid(tx, { topUpId: input.topUpId, status: "failed", reason: input.reason, at: input.at });
+  if (changed) await disableAutoTopUp(tx, { organizationId: input.organizationId, reason: input.reason, at: input.at });
+  return { changed };
+}

@@ -1,0 +1,136 @@
+/**
+ * The fake's whole state: one in-memory account. Every object is stored typed with the SDK's own types, so a
+ * field Stripe adds or renames in a new API version is a compile error here, not a silent drift.
+ */
+import type Stripe from "stripe";
+import { makeId, type Prng } from "./prng";
+
+export type PaymentMethodBehaviour = "succeed" | "card_declined" | "authentication_required";
+
+/** The API request being served (null: a dashboard / customer action), for events' `request`. */
+export type RequestMeta = { id: string; idempotency_key: string | null };
+
+export type SessionPaymentData = { metadata: Record<string, string>; setup_future_usage: "off_session" | "on_session" | null; description: string | null };
+
+export type EventOf<T extends Stripe.Event.Type> = Extract<Stripe.Event, { type: T }>;
+
+export type Store = {
+  apiBase: string;
+  secretKey: string;
+  webhookSecret: string;
+  rng: Prng;
+  /** Unix seconds (Stripe's timestamps are whole seconds). */
+  now(): number;
+  id(prefix: string): string;
+  customers: Map<string, Stripe.Customer>;
+  paymentMethods: Map<string, Stripe.PaymentMethod>;
+  paymentMethodBehaviour: Map<string, PaymentMethodBehaviour>;
+  sessions: Map<string, Stripe.Checkout.Session>;
+  sessionLineItems: Map<string, Stripe.LineItem[]>;
+  /** What a session's PaymentIntent will carry once paid (`payment_intent_data`; Stripe keeps it off the session). */
+  sessionPaymentData: Map<string, SessionPaymentData>;
+  paymentIntents: Map<string, Stripe.PaymentIntent>;
+  charges: Map<string, Stripe.Charge>;
+  refunds: Map<string, Stripe.Refund>;
+  disputes: Map<string, Stripe.Dispute>;
+  balanceTransactions: Map<string, Stripe.BalanceTransaction>;
+  products: Map<string, Stripe.Product>;
+  prices: Map<string, Stripe.Price>;
+  meters: Map<string, Stripe.Billing.Meter>;
+  /** Accepted meter events in arrival order (duplicates by identifier refused). */
+  meterEvents: Stripe.Billing.MeterEvent[];
+  subscriptions: Map<string, Stripe.Subscription>;
+  /** How many of `meterEvents` each subscription's invoices already billed (index into the array). */
+  subscriptionBilledThrough: Map<string, number>;
+  invoices: Map<string, Stripe.Invoice>;
+  events: Stripe.Event[];
+  request: RequestMeta | null;
+  /** Set by the webhook dispatcher: records the event and queues its delivery. */
+  onEvent: (event: Stripe.Event) => void;
+};
+
+export function createStore(opts: { apiBase: string; secretKey: string; webhookSecret: string; rng: Prng; clock: () => number }): Store {
+  return {
+    apiBase: opts.apiBase,
+    secretKey: opts.secretKey,
+    webhookSecret: opts.webhookSecret,
+    rng: opts.rng,
+    now: () => Math.floor(opts.clock() / 1000),
+    id: (prefix) => makeId(opts.rng, prefix),
+    customers: new Map(),
+    paymentMethods: new Map(),
+    paymentMethodBehaviour: new Map(),
+    sessions: new Map(),
+    sessionLineItems: new Map(),
+    sessionPaymentData: new Map(),
+    paymentIntents: new Map(),
+    charges: new Map(),
+    refunds: new Map(),
+    disputes: new Map(),
+    balanceTransactions: new Map(),
+    products: new Map(),
+    prices: new Map(),
+    meters: new Map(),
+    meterEvents: [],
+    subscriptions: new Map(),
+    subscriptionBilledThrough: new Map(),
+    invoices: new Map(),
+    events: [],
+    request: null,
+    onEvent: () => {},
+  };
+}
+
+/** A deep copy as it would travel over the wire (Stripe.Decimal → string, no shared references). */
+export function snapshot<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Any stored object by id, for `expand[]` (the id prefix says which collection). */
+export function findById(store: Store, id: string): object | undefined {
+  const collections: Map<string, object>[] = [
+    store.customers,
+    store.paymentMethods,
+    store.sessions,
+    store.paymentIntents,
+    store.charges,
+    store.refunds,
+    store.disputes,
+    store.balanceTransactions,
+    store.products,
+    store.prices,
+    store.meters,
+    store.subscriptions,
+    store.invoices,
+  ];
+  for (const c of collections) {
+    const found = c.get(id);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Records a Stripe.Event of `type` with a snapshot of `object`; typed so an object of the wrong kind won't compile. */
+export function emit<T extends Stripe.Event.Type>(
+  store: Store,
+  type: T,
+  object: EventOf<T>["data"]["object"],
+  previousAttributes?: Record<string, unknown>,
+): EventOf<T> {
+  const event = {
+    id: store.id("evt"),
+    object: "event",
+    api_version: API_VERSION,
+    created: store.now(),
+    data: { object: snapshot(object), ...(previousAttributes ? { previous_attributes: snapshot(previousAttributes) } : {}) },
+    livemode: false,
+    pending_webhooks: 0,
+    request: store.request ? { ...store.request } : { id: null, idempotency_key: null },
+    type,
+  } as unknown as EventOf<T>;
+  store.onEvent(event);
+  return event;
+}
+
+// Stripe.API_VERSION without a runtime import cycle: the SDK's pinned version, checked by the tests.
+export const API_VERSION = "2026-10-28.endive" satisfies typeof Stripe.API_VERSION;
