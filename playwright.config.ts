@@ -4,7 +4,26 @@ const PORT = Number(process.env.E2E_PORT ?? 3107);
 const baseURL = `http://127.0.0.1:${PORT}`;
 
 /**
- * E2E runs the real `npm start` path (scripts/start.ts) on a throwaway data dir: Next.js dashboard,
+ * Payments (e2e/payments.spec.ts) run against a second marketplace in Stripe mode, paying on the in-repo
+ * fake's hosted Checkout page. The fake delivers every webhook three times (2 duplicates), shuffled.
+ */
+const E2E_STRIPE = {
+  port: Number(process.env.E2E_STRIPE_PORT ?? 3108),
+  fakePort: Number(process.env.E2E_FAKE_STRIPE_PORT ?? 12111),
+  secretKey: "sk_test_spotlane_e2e",
+  webhookSecret: "whsec_spotlane_e2e",
+} as const;
+const stripeBaseURL = `http://127.0.0.1:${E2E_STRIPE.port}`;
+const fakeBaseURL = `http://127.0.0.1:${E2E_STRIPE.fakePort}`;
+
+/**
+ * Both marketplaces run scripts/start.ts, which builds the dashboard when .next is missing or stale: two builds
+ * at once would write over each other, so the Stripe one starts only once the first answers /healthz (built).
+ */
+const waitForFirst = `node -e "const go=()=>fetch('${baseURL}/healthz').then(r=>{if(!r.ok)throw 0}).catch(()=>new Promise(r=>setTimeout(r,500)).then(go));go()"`;
+
+/**
+ * E2E runs the real `npm start` path (scripts/start.ts) on throwaway data dirs: Next.js dashboard,
  * gateway, PGlite and the demo agent running llama.cpp — then drives Debian's Chromium.
  */
 export default defineConfig({
@@ -16,20 +35,53 @@ export default defineConfig({
   retries: 0,
   reporter: [["list"], ["json", { outputFile: ".test-reports/e2e.json" }]],
   use: {
-    baseURL,
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: "/usr/bin/chromium",
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
     },
   },
-  webServer: {
-    command: `rm -rf .data/e2e && npx tsx scripts/start.ts`,
-    url: `${baseURL}/healthz`,
-    env: { PORT: String(PORT), DATA_DIR: ".data/e2e", SPOTLANE_DEMO: "true", NEXT_TELEMETRY_DISABLED: "1" },
-    timeout: 300_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-  },
+  projects: [
+    // The embedded default (local test balance), on PORT as before.
+    { name: "marketplace", testIgnore: /payments\.spec\.ts$/, use: { baseURL } },
+    // Stripe mode: its own marketplace and data dir, so the specs above are untouched by it.
+    { name: "payments", testMatch: /payments\.spec\.ts$/, use: { baseURL: stripeBaseURL } },
+  ],
+  webServer: [
+    {
+      command: `rm -rf .data/e2e && npx tsx scripts/start.ts`,
+      url: `${baseURL}/healthz`,
+      env: { PORT: String(PORT), DATA_DIR: ".data/e2e", SPOTLANE_DEMO: "true", NEXT_TELEMETRY_DISABLED: "1" },
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `npx tsx scripts/fake-stripe.ts --port ${E2E_STRIPE.fakePort} --secret-key ${E2E_STRIPE.secretKey} --webhook-secret ${E2E_STRIPE.webhookSecret} --webhook-url ${stripeBaseURL}/api/stripe/webhook --duplicates 2 --shuffle`,
+      // Any answer proves it listens (the API answers 401 without a key).
+      port: E2E_STRIPE.fakePort,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `rm -rf .data/e2e-stripe && ${waitForFirst} && npx tsx scripts/start.ts`,
+      url: `${stripeBaseURL}/healthz`,
+      env: {
+        PORT: String(E2E_STRIPE.port),
+        DATA_DIR: ".data/e2e-stripe",
+        SPOTLANE_DEMO: "true",
+        NEXT_TELEMETRY_DISABLED: "1",
+        STRIPE_SECRET_KEY: E2E_STRIPE.secretKey,
+        STRIPE_WEBHOOK_SECRET: E2E_STRIPE.webhookSecret,
+        STRIPE_API_BASE: fakeBaseURL,
+      },
+      timeout: 420_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  ],
 });

@@ -37,7 +37,7 @@ async function waitForModel(baseUrl: string, apiKey: string, modelId: string, ti
   return false;
 }
 
-function banner(baseUrl: string, apiKey: string, dbKind: string, dataDir: string) {
+function banner(baseUrl: string, apiKey: string, dbKind: string, dataDir: string, stripe: boolean) {
   const line = "─".repeat(72);
   console.log(`
 ${line}
@@ -46,7 +46,7 @@ ${line}
  Dashboard   ${baseUrl}        demo sign-in: ${DEMO_BUYER.email} / ${DEMO_BUYER.password}
  API base    ${baseUrl}/v1
  Demo key    ${apiKey}
-             (local test balance — no real money is charged; saved in ${dataDir}/demo-credentials.json)
+             ${stripe ? `(no test credit: top up on the Billing page, paid through Stripe; saved in ${dataDir}/demo-credentials.json)` : `(local test balance — no real money is charged; saved in ${dataDir}/demo-credentials.json)`}
 
  curl ${baseUrl}/v1/chat/completions \\
    -H "Authorization: Bearer ${apiKey}" -H "Content-Type: application/json" \\
@@ -72,6 +72,14 @@ async function main() {
   ensureNextBuild(root, log);
   const server = await startServer({ env, dir: root });
   log(`listening on ${server.url}`);
+  const stripe = Boolean(server.runtime.services.stripe);
+  // Say plainly which money this deployment moves: Stripe's, or none at all.
+  if (stripe) {
+    log(`payments go through Stripe${env.STRIPE_API_BASE ? ` at ${env.STRIPE_API_BASE}` : ""} (${env.STRIPE_SECRET_KEY?.startsWith("sk_live_") || env.STRIPE_SECRET_KEY?.startsWith("rk_live_") ? "LIVE keys: real charges" : "test-mode keys"}); new organizations get no test credit`);
+    log(`Stripe webhook endpoint: ${server.url}/api/stripe/webhook (README "Payments → Webhooks" lists the events)`);
+  } else {
+    log("payments are not configured (STRIPE_SECRET_KEY unset): every balance is a local test balance, nothing is charged");
+  }
 
   let agent: ChildProcess | null = null;
   if (env.SPOTLANE_DEMO) {
@@ -91,7 +99,7 @@ async function main() {
     agent.on("exit", (code, signal) => {
       if (!stopping) log(`demo agent exited (${signal ?? code}); the marketplace keeps running without it`);
     });
-    if (await waitForModel(server.url, creds.apiKey, model.modelId, 120_000)) banner(server.url, creds.apiKey, server.runtime.database.kind, relative(root, dataDir) || ".");
+    if (await waitForModel(server.url, creds.apiKey, model.modelId, 120_000)) banner(server.url, creds.apiKey, server.runtime.database.kind, relative(root, dataDir) || ".", stripe);
     else log("the demo agent did not come online within 2 minutes; see its log above");
   } else {
     log(`API base ${server.url}/v1 (demo disabled: SPOTLANE_DEMO=false)`);

@@ -27,8 +27,10 @@ async function ensureUserOrganization(rt: Runtime, who: typeof DEMO_BUYER): Prom
 }
 
 /**
- * Idempotent demo data for the embedded default: a buyer organization with local test credit and
- * an API key, and a provider organization with an agent token. Secrets are kept in
+ * Idempotent demo data for the embedded default: a buyer organization with an API key, and a provider
+ * organization with an agent token. The buyer is signed up through better-auth, so it gets local test credit
+ * exactly when any new organization would: never with Stripe configured (services.test_credit_nanos is 0
+ * then, server/main.ts), where its credit comes only from top-ups. Secrets are kept in
  * `<DATA_DIR>/demo-credentials.json` so a restart keeps the same key working.
  */
 export async function seedDemo(rt: Runtime, file: string): Promise<DemoCredentials> {

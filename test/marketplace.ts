@@ -9,7 +9,7 @@ import { readEnv } from "../server/env";
 import { startServer, type RunningServer } from "../server/main";
 import { createAgentToken } from "../server/providers/create-agent-token";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import { canaryRuns, offers, users } from "../db/schema";
+import { canaryRuns, offers, stripeEvents, users } from "../db/schema";
 import type { BenchmarkResult } from "../lib/wire/agent";
 import { newId } from "../lib/ids";
 import { usdToNanos } from "../lib/money";
@@ -23,6 +23,11 @@ export type TestMarketplace = {
   close(): Promise<void>;
   /** Waits until every finished request is in the requests table and the ledger (settlement is asynchronous). */
   settled(): Promise<void>;
+  /**
+   * Waits until every stored Stripe event is processed, ignored or failed (none still `received`); throws with
+   * the pending ones after `timeout_ms`. Deliveries still on their way are the fake's: `fake.flushWebhooks()` first.
+   */
+  stripeIdle(opts?: { timeout_ms?: number }): Promise<void>;
   /** A buyer organization with `credit_usd` of local test credit and an API key. */
   createBuyer(opts?: { credit_usd?: string }): Promise<{ organizationId: string; apiKey: string; apiKeyId: string }>;
   /** A provider organization and its agent token. */
@@ -67,6 +72,9 @@ export type StartAgentOptions = {
  */
 export const TEST_VERIFICATION_ENV = { CANARY_TICK_MS: "50", CANARY_BURST_INTERVAL_MS: "150", CANARY_INTERVAL_S: "60" } as const;
 
+/** The job queue at test pace: fast backstop polls and sweeps, backoff from 1 s (server/jobs/queue.ts). */
+export const TEST_JOB_ENV = { JOB_POLL_INTERVAL_MS: "500", JOB_RETRY_DELAY_S: "1", STRIPE_EVENT_SWEEP_INTERVAL_MS: "1000" } as const;
+
 /** Loopback, where every test agent listens; `env: { PROVIDER_ALLOWED_NETWORKS: "" }` restores the public-only default. */
 export const TEST_ALLOWED_NETWORKS = "127.0.0.0/8,::1/128";
 
@@ -92,6 +100,7 @@ export async function startTestMarketplace(
     TEST_CREDIT_USD: "0",
     LOG_LEVEL: "silent",
     ...TEST_VERIFICATION_ENV,
+    ...TEST_JOB_ENV,
     VERIFICATION_ENABLED: opts.verification === "trust" ? "false" : "true",
     // Test agents listen on loopback, which a real marketplace refuses (server/http/endpoint-policy.ts).
     PROVIDER_ALLOWED_NETWORKS: TEST_ALLOWED_NETWORKS,
@@ -135,6 +144,19 @@ export async function startTestMarketplace(
     baseUrl: server.url,
     waitUntilVerified,
     settled: () => rt.settlements!.flush(),
+    async stripeIdle({ timeout_ms = 30_000 } = {}) {
+      const deadline = Date.now() + timeout_ms;
+      for (;;) {
+        const pending = await rt.database.db
+          .select({ id: stripeEvents.id, type: stripeEvents.type, attempts: stripeEvents.attempts, last_error: stripeEvents.lastError })
+          .from(stripeEvents)
+          .where(eq(stripeEvents.status, "received"))
+          .limit(10);
+        if (pending.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`Stripe events still unprocessed after ${timeout_ms} ms: ${JSON.stringify(pending)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     async createBuyer(opts = {}) {
       const org = await newOrg("buyer", usdToNanos(opts.credit_usd ?? "10"));
       const key = await createApiKey(rt.services, { organizationId: org.organizationId, userId: org.userId, name: "test" });

@@ -1,23 +1,34 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { formatUsd } from "@/lib/money";
 import { QueryError } from "../query-state";
 import { useTRPC } from "../trpc/react";
 import { Badge } from "../ui/badge";
 import { Card, CardBody, CardHeader } from "../ui/card";
 
-/** The buyer's balance. Without Stripe it is the local test credit and says so, loudly. */
+/** The buyer's balance. Without Stripe it is the local test credit and says so, loudly; with Stripe it is prepaid credit. */
 export function BalanceCard() {
   const trpc = useTRPC();
   const balance = useQuery(trpc.buyer.balance.queryOptions(undefined, { refetchInterval: 5_000 }));
+  // Until the server says otherwise the balance is labelled as test credit: never claim real money by default.
+  const test = balance.data?.is_test_balance ?? true;
   return (
     <Card>
-      {/* Every balance is local test credit until Stripe top-ups exist (DESIGN §6); the label is not optional. */}
+      {/* The label is not optional (DESIGN §6): a local test balance must never look like money. */}
       <CardHeader
         title="Balance"
-        description={<span data-testid="balance-label">Local test balance — not a charge</span>}
-        actions={<Badge tone="amber">Test credit</Badge>}
+        description={<span data-testid="balance-label">{test ? "Local test balance — not a charge" : "Prepaid credit, bought through Stripe"}</span>}
+        actions={
+          test ? (
+            <Badge tone="amber">Test credit</Badge>
+          ) : (
+            <Link href="/dashboard/billing" className="text-sm underline" data-testid="balance-billing-link">
+              Billing and top-ups
+            </Link>
+          )
+        }
       />
       <CardBody>
         {balance.error ? (

@@ -113,7 +113,7 @@ export async function startJobQueue(database: Database, opts: JobQueueOptions): 
       });
     },
     async work(name, handler, o = {}) {
-      await boss.work<JobData[typeof name]>(
+      await boss.work(
         name,
         { localConcurrency: o.concurrency ?? 1, includeMetadata: true as const, pollingIntervalSeconds: poll_s, notifyPollingIntervalSeconds: poll_s },
         async ([job]: JobWithMetadata<JobData[typeof name]>[]) => {

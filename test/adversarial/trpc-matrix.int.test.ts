@@ -82,6 +82,11 @@ const MATRIX: Record<string, Entry> = {
   "market.depth": { access: { signedIn: true }, input: () => market, crossOrg: "not_org_scoped" },
   "operations.deadLetters": { access: { operator: true }, crossOrg: "not_org_scoped" },
   "operations.replayDeadLetters": { access: { operator: true }, input: () => ({}), crossOrg: "not_org_scoped" },
+  "operations.stripeEvents": { access: { operator: true }, crossOrg: "not_org_scoped" },
+  "operations.retryStripeEvents": { access: { operator: true }, input: () => ({ event_ids: [] }), crossOrg: "not_org_scoped" },
+  "operations.invoicing": { access: { operator: true }, crossOrg: "not_org_scoped" },
+  // Prepaid with no limit: what A already is (no Stripe here), so the allowed call changes nothing.
+  "operations.setOrganizationBilling": { access: { operator: true }, input: (f) => ({ organization_id: f.orgA, mode: "prepaid", credit_limit_usd: "0" }), crossOrg: "not_org_scoped" },
   // Closing needs the id of the active organization: a mismatched id proves the gate without closing anything.
   // Billing (issue #9). No Stripe keys here: mutations are checked by an input each schema refuses (the role gate runs first).
   "billing.overview": { access: { roles: ["finance"] }, crossOrg: { expect: "ok" } },

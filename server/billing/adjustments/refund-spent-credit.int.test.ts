@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ledgerLines, requests, topUps } from "../../../db/schema";
+import { ledgerLines, members, requests, topUps } from "../../../db/schema";
 import { usdToNanos } from "../../../lib/money";
 import { DB_KINDS } from "../../../test/database";
 import { startFakeStripe, type FakeStripe } from "../../../test/fake-stripe";
@@ -46,7 +46,8 @@ describe.each(DB_KINDS)("a refund after the credit is spent on %s", (kind) => {
   it("goes negative by exactly what was spent, and admission answers 402 while it is", async () => {
     const buyer = await mp.createBuyer({ credit_usd: "0" });
     // A second key with a monthly spend limit is admitted by reservation rows, the first by credit leases.
-    const limitedUser = "user_spent_credit_test";
+    const [member] = await db().select({ userId: members.userId }).from(members).where(eq(members.organizationId, buyer.organizationId)).limit(1);
+    const limitedUser = member!.userId;
     const limited = await createApiKey(svc(), { organizationId: buyer.organizationId, userId: limitedUser, name: "limited" });
     await updateApiKeySettings(svc(), { organizationId: buyer.organizationId, apiKeyId: limited.id, monthly_spend_limit_nanos: usdToNanos("100") });
 

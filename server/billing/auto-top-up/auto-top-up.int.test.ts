@@ -239,7 +239,8 @@ describe.each(DB_KINDS)("auto top-up on %s", (kind) => {
   it("a network error leaves the attempt pending and throws; the retry sends the same key and charges once", async () => {
     const { organizationId } = await orgWithAutoTopUp();
     await spend(organizationId, USD("19"));
-    fake.failNext({ method: "POST", path: /^\/v1\/payment_intents$/ }, 1, "reset");
+    // Two: the SDK itself retries a reset connection once (same idempotency key) before it gives up.
+    fake.failNext({ method: "POST", path: /^\/v1\/payment_intents$/ }, 2, "reset");
     await expect(runAutoTopUp(services, { organizationId })).rejects.toThrow();
     expect((await autoTopUpsOf(organizationId)).map((r) => r.status)).toEqual(["pending"]);
     fake.failNext({ method: "POST", path: /^\/v1\/payment_intents$/ }, 1, "500");
@@ -251,6 +252,23 @@ describe.each(DB_KINDS)("auto top-up on %s", (kind) => {
     const rows = await autoTopUpsOf(organizationId);
     expect(rows.map((r) => r.status)).toEqual(["paid"]);
     await expectCreditedOnce(rows[0]!.id, organizationId);
+    expect(autoPaymentIntentsAtStripe(organizationId).size).toBe(1);
+  });
+
+  it("Stripe charged but the answer was lost: the retry gets the same PaymentIntent back, credited once", async () => {
+    const { organizationId } = await orgWithAutoTopUp();
+    await spend(organizationId, USD("19"));
+    // Stripe runs the request, then the connection drops before the answer; the SDK's own retry is cut off too.
+    fake.failNext({ method: "POST", path: /^\/v1\/payment_intents$/ }, 1, "reset_after");
+    fake.failNext({ method: "POST", path: /^\/v1\/payment_intents$/ }, 1, "reset");
+    await expect(runAutoTopUp(services, { organizationId })).rejects.toThrow();
+    const [pending] = await autoTopUpsOf(organizationId);
+    expect(pending).toMatchObject({ status: "pending", stripePaymentIntentId: null });
+    expect(await balanceOf(organizationId)).toBe(USD("1"));
+    expect(autoPaymentIntentsAtStripe(organizationId).size).toBe(1);
+    expect(await runAutoTopUp(services, { organizationId })).toEqual({ outcome: "charged", topUpId: pending!.id });
+    await expectCreditedOnce(pending!.id, organizationId);
+    expect(await balanceOf(organizationId)).toBe(USD("21"));
     expect(autoPaymentIntentsAtStripe(organizationId).size).toBe(1);
   });
 

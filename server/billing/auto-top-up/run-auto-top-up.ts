@@ -40,8 +40,6 @@ export function autoTopUpPaymentIntentParams(topUp: Pick<AttemptRow, "id" | "org
     payment_method: paymentMethodId,
     off_session: true,
     confirm: true,
-    // Cards only need no redirect; without this Stripe asks for a return_url that nobody off-session can follow.
-    automatic_payment_methods: { enabled: true, allow_redirects: "never" },
     description: "Spotlane auto top-up",
     metadata: { organization_id: topUp.organizationId, top_up_id: topUp.id },
     expand: ["latest_charge"],

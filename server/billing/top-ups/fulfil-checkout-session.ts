@@ -55,10 +55,10 @@ export async function fulfilCheckoutSession(ctx: ServiceContext, input: FulfilCh
   const sessionId = parsedId.data;
 
   // The success URL is public input: answer from our own rows before asking Stripe about a stranger's id.
-  if (viewer) {
-    const [own] = await ctx.db.select({ organizationId: topUps.organizationId }).from(topUps).where(eq(topUps.stripeCheckoutSessionId, sessionId));
-    if (!own || own.organizationId !== viewer) throw new ServiceError("not_found", "No such top-up.");
-  }
+  const [own] = await ctx.db.select({ id: topUps.id, organizationId: topUps.organizationId, status: topUps.status }).from(topUps).where(eq(topUps.stripeCheckoutSessionId, sessionId));
+  if (viewer && (!own || own.organizationId !== viewer)) throw new ServiceError("not_found", "No such top-up.");
+  // `paid` is final: repeats (duplicate events, reloads of the success page) need not ask Stripe again.
+  if (own?.status === "paid") return { topUpId: own.id, status: "paid", credited_now: false };
 
   let session: Stripe.Checkout.Session;
   try {

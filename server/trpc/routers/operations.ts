@@ -2,8 +2,11 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isOperator } from "../../auth/operators";
 import { countOpenDeadLetters, listDeadLetters, replayDeadLetters } from "../../billing/dead-letters";
+import { countStripeEventsByStatus, listFailedStripeEvents, retryFailedStripeEvents } from "../../billing/stripe/failed-events";
 import { refundTopUp } from "../../billing/adjustments/refund-top-up";
 import { usdToNanos } from "../../../lib/money";
+import { listOrganizationBilling, meterOutboxSummary } from "../../billing/invoicing/invoicing-overview";
+import { setOrganizationBilling } from "../../billing/invoicing/set-organization-billing";
 import { createTRPCRouter, protectedProcedure } from "../init";
 
 /** Platform operators only (OPERATOR_EMAILS); everyone else gets FORBIDDEN, whatever their organization role. */
@@ -21,8 +24,27 @@ export const operationsRouter = createTRPCRouter({
   replayDeadLetters: operatorProcedure
     .input(z.object({ request_ids: z.array(z.string().regex(/^req_[0-9A-Z]{26}$/)).max(500).optional() }))
     .mutation(({ ctx, input }) => replayDeadLetters(ctx.runtime.services, input.request_ids ? { requestIds: input.request_ids } : {})),
+  /** Stripe webhook events whose handler failed on every retry, and every stored event by status. */
+  stripeEvents: operatorProcedure.query(async ({ ctx }) => ({
+    failed: await listFailedStripeEvents(ctx.runtime.services),
+    counts: await countStripeEventsByStatus(ctx.runtime.services),
+  })),
+  /** Failed events (these, or all) back to the queue with a fresh set of retries. */
+  retryStripeEvents: operatorProcedure
+    .input(z.object({ event_ids: z.array(z.string().regex(/^evt_[0-9A-Za-z_]{1,255}$/)).max(500).optional() }))
+    .mutation(({ ctx, input }) => retryFailedStripeEvents(ctx.runtime.services, ctx.runtime.jobs, input.event_ids ? { eventIds: input.event_ids } : {})),
   /** Refund (part of) a paid top-up at Stripe; `request_key` is one per click, so a repeat refunds once. */
   refundTopUp: operatorProcedure
     .input(z.object({ top_up_id: z.string().regex(/^tu_[0-9a-z]{26}$/), amount_usd: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, "a USD amount in whole cents, like 12.50").optional(), request_key: z.string().regex(/^[0-9A-Za-z-]{8,64}$/) }))
     .mutation(({ ctx, input }) => refundTopUp(ctx.runtime.services, { topUpId: input.top_up_id, amount_nanos: input.amount_usd === undefined ? undefined : usdToNanos(input.amount_usd), requestKey: input.request_key })),
+  /** Invoiced organizations (credit limit, standing) and the meter outbox (stuck rows need an operator). */
+  invoicing: operatorProcedure.query(async ({ ctx }) => ({
+    invoicing_available: Boolean(ctx.runtime.services.stripe?.metered_price_id),
+    organizations: await listOrganizationBilling(ctx.runtime.services),
+    meter_outbox: await meterOutboxSummary(ctx.runtime.services),
+  })),
+  /** Mark an organization invoiced (postpaid against a credit limit, metered to Stripe) or back to prepaid. */
+  setOrganizationBilling: operatorProcedure
+    .input(z.object({ organization_id: z.string().regex(/^org_[0-9a-z]{26}$/, "an organization id (org_…)"), mode: z.enum(["prepaid", "invoiced"]), credit_limit_usd: z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, "a USD amount, like 500 or 1250.50") }))
+    .mutation(({ ctx, input }) => setOrganizationBilling(ctx.runtime.services, { organizationId: input.organization_id, mode: input.mode, credit_limit_nanos: usdToNanos(input.credit_limit_usd) })),
 });
