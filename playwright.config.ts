@@ -52,7 +52,8 @@ export default defineConfig({
       command: `rm -rf .data/e2e && npx tsx scripts/start.ts`,
       url: `${baseURL}/healthz`,
       env: { PORT: String(PORT), DATA_DIR: ".data/e2e", SPOTLANE_DEMO: "true", NEXT_TELEMETRY_DISABLED: "1" },
-      timeout: 300_000,
+      // A cold `next build` takes 3-5 minutes on a busy 2-core machine.
+      timeout: 480_000,
       reuseExistingServer: false,
       stdout: "pipe",
       stderr: "pipe",
@@ -78,7 +79,7 @@ export default defineConfig({
         STRIPE_WEBHOOK_SECRET: E2E_STRIPE.webhookSecret,
         STRIPE_API_BASE: fakeBaseURL,
       },
-      timeout: 420_000,
+      timeout: 600_000,
       reuseExistingServer: false,
       stdout: "pipe",
       stderr: "pipe",

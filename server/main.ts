@@ -67,7 +67,7 @@ function authSecret(env: Env, dataDir: string): string {
   return secret;
 }
 
-/** One process, one port: /v1 gateway, /agent/v1 agent API, everything else Next.js (DESIGN §2). */
+/** One process, one port: /v1 gateway, /agent/v1 agent API, /api/stripe/webhook, everything else Next.js (DESIGN §2). */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { env } = opts;
   const dir = resolve(opts.dir ?? process.cwd());

@@ -162,9 +162,9 @@ describe("fake Stripe: Checkout", () => {
     await fake.expireCheckout(b.session.id);
     expect((await stripe.checkout.sessions.retrieve(b.session.id)).status).toBe("expired");
     expect(await (await fetch(`${fake.apiBase}/checkout/pay/${b.session.id}`)).text()).toContain("no longer active");
-    const types = fake.events().filter((e) => e.type === "checkout.session.expired").map((e) => (e.data.object as Stripe.Checkout.Session).id);
+    const types = fake.events().filter((e): e is Stripe.CheckoutSessionExpiredEvent => e.type === "checkout.session.expired").map((e) => e.data.object.id);
     expect(types).toEqual(expect.arrayContaining([a.session.id, b.session.id]));
-    const apiEvent = fake.events().find((e) => e.type === "checkout.session.expired" && (e.data.object as Stripe.Checkout.Session).id === a.session.id);
+    const apiEvent = fake.events().find((e): e is Stripe.CheckoutSessionExpiredEvent => e.type === "checkout.session.expired" && e.data.object.id === a.session.id);
     expect(apiEvent?.request?.id).toMatch(/^req_/);
   });
 });

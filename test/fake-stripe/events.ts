@@ -11,7 +11,7 @@ export const eventRoutes: Route[] = [
   }),
   route("GET", "/v1/events", ({ store, body }) => {
     const type = optString(body, "type");
-    const types = Array.isArray(body.types) ? (body.types.filter((t) => typeof t === "string") as string[]) : null;
+    const types = Array.isArray(body.types) ? body.types.filter((t): t is string => typeof t === "string") : null;
     const created = sub(body, "created");
     const gte = created ? optInt(created, "gte", "created[gte]") : undefined;
     const matches = store.events.filter((e) => (!type || e.type === type || (type.endsWith("*") && e.type.startsWith(type.slice(0, -1)))) && (!types || types.includes(e.type)) && (gte === undefined || e.created >= gte));

@@ -30,7 +30,7 @@ function planOf(price: Stripe.Price): Stripe.Plan {
   return {
     id: price.id, object: "plan", active: price.active, amount: price.unit_amount, amount_decimal: price.unit_amount_decimal, billing_scheme: "per_unit", created: price.created,
     currency: price.currency, interval: price.recurring?.interval ?? "month", interval_count: 1, livemode: false, metadata: {}, meter: price.recurring?.meter ?? null, nickname: null,
-    product: price.product as string, tiers_mode: null, transform_usage: null, trial_period_days: null, usage_type: price.recurring?.usage_type ?? "licensed",
+    product: price.product, tiers_mode: null, transform_usage: null, trial_period_days: null, usage_type: price.recurring?.usage_type ?? "licensed",
   };
 }
 

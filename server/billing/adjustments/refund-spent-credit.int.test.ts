@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ledgerLines, members, requests, topUps } from "../../../db/schema";
+import { ledgerLines, members, requests, stripeEvents, topUps } from "../../../db/schema";
 import { usdToNanos } from "../../../lib/money";
 import { DB_KINDS } from "../../../test/database";
 import { startFakeStripe, type FakeStripe } from "../../../test/fake-stripe";
@@ -77,5 +77,6 @@ describe.each(DB_KINDS)("a refund after the credit is spent on %s", (kind) => {
     expect((await getBuyerBalance(db(), buyer.organizationId, new Date())).balance_nanos).toBe(-served!.cost);
     const [all] = await db().select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
     expect(BigInt(all!.total)).toBe(0n);
+    expect(await db().select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.status, "failed"))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autoTopUpSettings, journalEntries, ledgerLines, topUps, users } from "../../../db/schema";
+import { autoTopUpSettings, journalEntries, ledgerLines, stripeEvents, topUps, users } from "../../../db/schema";
 import { newId } from "../../../lib/ids";
 import { usdToNanos } from "../../../lib/money";
 import { DB_KINDS } from "../../../test/database";
@@ -20,9 +20,10 @@ import { ensureStripeCustomer } from "../stripe/ensure-customer";
 import { createTopUp } from "../top-ups/create-top-up";
 import { fulfilCheckoutSession } from "../top-ups/fulfil-checkout-session";
 import { AUTHENTICATION_REQUIRED_REASON } from "./failure-reason";
+import { findDueAutoTopUps } from "./find-due-auto-top-ups";
 import { getAutoTopUpSettings } from "./get-auto-top-up-settings";
-import { autoTopUpPaymentIntentParams, paymentIntentIdempotencyKey, runAutoTopUp } from "./run-auto-top-up";
-import { ATTEMPT_LEASE_MS, startAutoTopUpAttempt } from "./start-attempt";
+import { autoTopUpPaymentIntentParams, IDEMPOTENCY_WINDOW_MS, paymentIntentIdempotencyKey, runAutoTopUp, UNCONFIRMED_REASON } from "./run-auto-top-up";
+import { ATTEMPT_LEASE_MS, MAX_AUTO_TOP_UPS_PER_HOUR, startAutoTopUpAttempt, TOO_MANY_AUTO_TOP_UPS_REASON } from "./start-attempt";
 import { syncAutoTopUpPaymentIntent } from "./sync-payment-intent";
 import { NO_SAVED_CARD_MESSAGE, updateAutoTopUpSettings } from "./update-auto-top-up-settings";
 
@@ -206,8 +207,10 @@ describe.each(DB_KINDS)("auto top-up on %s", (kind) => {
     const charged = await fake.client().paymentIntents.create(autoTopUpPaymentIntentParams(started.topUp, customerId, paymentMethodId), { idempotencyKey: paymentIntentIdempotencyKey(started.topUp.id) });
     expect(charged.status).toBe("succeeded");
 
-    // While its claim lasts, nobody else charges beside it.
+    // While its claim lasts, nobody else charges beside it; once it lapses, the worker's scan picks it up again.
     expect(await runAutoTopUp(services, { organizationId })).toEqual({ outcome: "in_progress" });
+    expect(await findDueAutoTopUps(services.db, { now: services.now() })).not.toContain(organizationId);
+    expect(await findDueAutoTopUps(services.db, { now: later(ATTEMPT_LEASE_MS + 1_000).now() })).toContain(organizationId);
     expect(await balanceOf(organizationId)).toBe(USD("1"));
     // After it lapses the attempt is resumed: the same key, so Stripe answers with the same PaymentIntent.
     expect(await runAutoTopUp(later(ATTEMPT_LEASE_MS + 1_000), { organizationId })).toEqual({ outcome: "charged", topUpId: started.topUp.id });
@@ -320,6 +323,51 @@ describe.each(DB_KINDS)("auto top-up on %s", (kind) => {
     // The crashed process's resume then finds the attempt finished and auto top-up off: nothing is charged.
     expect(await runAutoTopUp(later(ATTEMPT_LEASE_MS + 1_000), { organizationId })).toEqual({ outcome: "not_needed" });
     expect(await balanceOf(organizationId)).toBe(USD("1"));
+  });
+
+  it("through the real webhook endpoint, every event three times and shuffled: credited once", async () => {
+    fake.setWebhookUrl(`${mp.baseUrl}/api/stripe/webhook`);
+    Object.assign(fake.delivery, { auto: true, duplicates: 2, shuffle: true });
+    try {
+      const { organizationId } = await orgWithAutoTopUp();
+      await spend(organizationId, USD("19"));
+      const { outcome, topUpId } = await runAutoTopUp(services, { organizationId });
+      expect(outcome).toBe("charged");
+      await fake.flushWebhooks();
+      await mp.stripeIdle();
+      const stored = await services.db.select().from(stripeEvents).where(eq(stripeEvents.type, "payment_intent.succeeded"));
+      const ours = stored.filter((e) => (e.payload as Stripe.Event & { data: { object: Stripe.PaymentIntent } }).data.object.metadata.top_up_id === topUpId);
+      expect(ours.map((e) => e.status)).toEqual(["processed"]);
+      await expectCreditedOnce(topUpId!, organizationId);
+      expect(await balanceOf(organizationId)).toBe(USD("21"));
+    } finally {
+      Object.assign(fake.delivery, { auto: false, duplicates: 0, shuffle: false });
+      fake.setWebhookUrl(null);
+    }
+  });
+
+  it("an attempt that never learnt its PaymentIntent within Stripe's idempotency window is given up, not re-sent", async () => {
+    const { organizationId } = await orgWithAutoTopUp();
+    await spend(organizationId, USD("19"));
+    const started = await startAutoTopUpAttempt(services, organizationId);
+    if (started.kind !== "attempt") throw new Error(`expected an attempt, got ${started.kind}`);
+    const from = fake.events().length;
+    expect(await runAutoTopUp(later(IDEMPOTENCY_WINDOW_MS + 60_000), { organizationId })).toEqual({ outcome: "failed", topUpId: started.topUp.id });
+    expect((await autoTopUpsOf(organizationId))[0]).toMatchObject({ status: "failed", failureReason: UNCONFIRMED_REASON });
+    expect(fake.events().slice(from).filter((e) => e.type.startsWith("payment_intent."))).toEqual([]);
+    // Nothing was declined: auto top-up stays on, and the next run is a fresh attempt.
+    expect((await getAutoTopUpSettings(services, organizationId)).enabled).toBe(true);
+  });
+
+  it(`turns itself off after ${MAX_AUTO_TOP_UPS_PER_HOUR} charges within an hour (runaway spend)`, async () => {
+    const { organizationId } = await orgWithAutoTopUp();
+    const at = services.now();
+    await services.db.insert(topUps).values(Array.from({ length: MAX_AUTO_TOP_UPS_PER_HOUR }, () => ({ id: newId("topUp"), organizationId, kind: "auto" as const, amountNanos: USD("20"), status: "paid" as const, createdAt: at, updatedAt: at })));
+    await spend(organizationId, USD("19"));
+    expect(await runAutoTopUp(services, { organizationId })).toEqual({ outcome: "not_needed" });
+    expect(await getAutoTopUpSettings(services, organizationId)).toMatchObject({ enabled: false, disabled_reason: TOO_MANY_AUTO_TOP_UPS_REASON });
+    expect((await autoTopUpsOf(organizationId)).every((t) => t.status === "paid")).toBe(true);
+    expect(autoPaymentIntentsAtStripe(organizationId).size).toBe(0);
   });
 
   it("payment_intent events of Checkout top-ups are left to the Checkout handlers", async () => {

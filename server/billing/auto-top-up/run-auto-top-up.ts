@@ -40,6 +40,9 @@ export function autoTopUpPaymentIntentParams(topUp: Pick<AttemptRow, "id" | "org
     payment_method: paymentMethodId,
     off_session: true,
     confirm: true,
+    // Stripe otherwise offers every method enabled in the Dashboard, some of which redirect, and refuses to
+    // confirm without a return_url that nobody off-session could follow; a saved card never redirects.
+    automatic_payment_methods: { enabled: true, allow_redirects: "never" },
     description: "Spotlane auto top-up",
     metadata: { organization_id: topUp.organizationId, top_up_id: topUp.id },
     expand: ["latest_charge"],

@@ -9,10 +9,11 @@ import { receiveStripeEvent } from "./receive-event";
 export const STRIPE_WEBHOOK_PATH = "/api/stripe/webhook";
 
 /**
- * Real events are a few KB (Stripe truncates embedded lists to 10 items with `has_more`); a body past this is
- * not one, and it is read before the signature can be checked, so the cap bounds what anyone can make us buffer.
+ * Real events are a few KB to tens of KB (Stripe truncates embedded lists to 10 items with `has_more`). The body
+ * is read before its signature can be checked, so the cap bounds what anyone can make us buffer; it is generous
+ * because an event refused for its size is refused on every retry, and that would be money never credited.
  */
-export const MAX_WEBHOOK_BODY_BYTES = 512 * 1024;
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** The body as bytes, refused past `limit_bytes` (declared or counted) without destroying the socket before the 413 is out. */
 function readRaw(req: IncomingMessage, limit_bytes: number): Promise<Buffer> {

@@ -66,7 +66,7 @@ describe.each(DB_KINDS)("checkout top-ups on %s", (kind) => {
   const dispatch = async (event: Stripe.Event) => {
     const handler = STRIPE_EVENT_HANDLERS[event.type] as StripeEventHandler<Stripe.Event.Type> | undefined;
     if (!handler) throw new Error(`no handler for ${event.type}`);
-    await handler(hctx, event as never);
+    await handler(hctx, event);
   };
   /** The checkout.session.* events since `from`, each delivered twice, shuffled, all at once. */
   const deliverCheckoutEvents = async (from: number) => {

@@ -61,7 +61,7 @@ describe.each(DB_KINDS)("starting and reconciling top-ups on %s", (kind) => {
     const { organizationId, userId } = await newOrg();
     const tries = await Promise.allSettled(Array.from({ length: MAX_PENDING_CHECKOUT_TOP_UPS + 3 }, () => createTopUp(services, { organizationId, userId, amount_nanos: usdToNanos("10") })));
     expect(tries.filter((t) => t.status === "fulfilled")).toHaveLength(MAX_PENDING_CHECKOUT_TOP_UPS);
-    for (const t of tries.filter((t) => t.status === "rejected")) expect((t as PromiseRejectedResult).reason).toMatchObject({ code: "conflict" });
+    for (const t of tries.filter((t) => t.status === "rejected")) expect(t.reason).toMatchObject({ code: "conflict" });
     // Another organization is not affected.
     const other = await newOrg();
     await expect(createTopUp(services, { organizationId: other.organizationId, userId: other.userId, amount_nanos: usdToNanos("10") })).resolves.toMatchObject({ checkout_url: expect.any(String) });

@@ -7,11 +7,13 @@ import { startFakeStripe, type FakeStripe } from "../../../test/fake-stripe";
 import { startTestMarketplace, type TestMarketplace } from "../../../test/marketplace";
 import { accountBalanceNanos } from "../balances";
 import { createTopUp } from "../top-ups/create-top-up";
+import { applyDispute } from "./apply-dispute";
 import { applyRefund } from "./apply-refund";
 import { listPaymentAdjustments } from "./list-payment-adjustments";
+import { recordAdjustment } from "./record-adjustment";
 import { refundTopUp } from "./refund-top-up";
 
-describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
+describe.each(DB_KINDS)("refunds and disputes through Stripe on %s", (kind) => {
   let fake: FakeStripe;
   let mp: TestMarketplace;
 
@@ -32,6 +34,8 @@ describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
     await delivered();
     const [all] = await db().select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
     expect(BigInt(all!.total)).toBe(0n);
+    // Every event was handled: none ran out of retries (a throwing handler would end up here).
+    expect(await db().select({ id: stripeEvents.id, type: stripeEvents.type, error: stripeEvents.lastError }).from(stripeEvents).where(eq(stripeEvents.status, "failed"))).toEqual([]);
   });
 
   const svc = () => mp.server.runtime.services;
@@ -56,28 +60,33 @@ describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
     return { organizationId, topUpId, chargeId: paid!.stripeChargeId! };
   }
 
-  /** Journal entries whose key starts with `refund:<id>`, with their lines. */
-  async function refundEntries(refundId: string) {
+  /** The journal entries of one refund or dispute (`refund:<re>`, `refund:<re>:reversed`, `dispute:<dp>:…`): key → lines. */
+  async function entriesOf(objectId: string) {
     const rows = await db()
       .select({ key: journalEntries.idempotencyKey, account: ledgerLines.account, org: ledgerLines.organizationId, amount: ledgerLines.amountNanos })
       .from(journalEntries)
       .innerJoin(ledgerLines, eq(ledgerLines.journalEntryId, journalEntries.id))
-      .where(or(eq(journalEntries.idempotencyKey, `refund:${refundId}`), like(journalEntries.idempotencyKey, `refund:${refundId}:%`)));
+      .where(or(eq(journalEntries.idempotencyKey, `refund:${objectId}`), like(journalEntries.idempotencyKey, `refund:${objectId}:%`), like(journalEntries.idempotencyKey, `dispute:${objectId}:%`)));
     const byKey = new Map<string, { account: string; org: string | null; amount: bigint }[]>();
     for (const r of rows) byKey.set(r.key, [...(byKey.get(r.key) ?? []), { account: r.account, org: r.org, amount: r.amount }].sort((a, b) => a.account.localeCompare(b.account)));
     return byKey;
   }
-  const refundLines = (organizationId: string, amount: bigint) => [
-    { account: "buyer_balance", org: organizationId, amount: -amount },
-    { account: "stripe_clearing", org: null, amount },
+  /** One balanced entry: the buyer's balance moves by `buyer_delta`, Stripe clearing by the opposite. */
+  const lines = (organizationId: string, buyer_delta: bigint) => [
+    { account: "buyer_balance", org: organizationId, amount: buyer_delta },
+    { account: "stripe_clearing", org: null, amount: -buyer_delta },
   ];
+  const eventsOf = (objectId: string, type?: string) => fake.events().filter((e) => (!type || e.type === type) && (e.data.object as { id?: string }).id === objectId);
 
   it("a full refund takes the whole top-up back once, balanced against Stripe clearing", async () => {
     const buyer = await paidBuyer("20");
     const refund = await fake.refund(buyer.chargeId);
     await delivered();
     expect(await balance(buyer.organizationId)).toBe(0n);
-    expect(await refundEntries(refund.id)).toEqual(new Map([[`refund:${refund.id}`, refundLines(buyer.organizationId, usd("20"))]]));
+    expect(await entriesOf(refund.id)).toEqual(new Map([[`refund:${refund.id}`, lines(buyer.organizationId, -usd("20"))]]));
+    // Both ways in ran: charge.refunded (lists the charge's refunds) and refund.created.
+    const handled = await db().select({ type: stripeEvents.type, status: stripeEvents.status }).from(stripeEvents).where(or(eq(stripeEvents.objectId, buyer.chargeId), eq(stripeEvents.objectId, refund.id)));
+    expect(handled.filter((e) => e.type === "charge.refunded" || e.type === "refund.created").map((e) => `${e.type}:${e.status}`).sort()).toEqual(["charge.refunded:processed", "refund.created:processed"]);
     expect(await listPaymentAdjustments(svc(), { organizationId: buyer.organizationId, limit: 10 })).toEqual([
       { id: refund.id, kind: "refund", amount_nanos: usd("20"), status: "succeeded", reason: null, created_at: new Date(refund.created * 1000), top_up_id: buyer.topUpId },
     ]);
@@ -89,8 +98,8 @@ describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
     const second = await fake.refund(buyer.chargeId, 250);
     await delivered();
     expect(await balance(buyer.organizationId)).toBe(usd("4.50"));
-    expect((await refundEntries(first.id)).get(`refund:${first.id}`)).toEqual(refundLines(buyer.organizationId, usd("3")));
-    expect((await refundEntries(second.id)).get(`refund:${second.id}`)).toEqual(refundLines(buyer.organizationId, usd("2.50")));
+    expect((await entriesOf(first.id)).get(`refund:${first.id}`)).toEqual(lines(buyer.organizationId, -usd("3")));
+    expect((await entriesOf(second.id)).get(`refund:${second.id}`)).toEqual(lines(buyer.organizationId, -usd("2.50")));
     const listed = await listPaymentAdjustments(svc(), { organizationId: buyer.organizationId, limit: 10 });
     expect(listed.map((a) => [a.id, a.amount_nanos, a.status]).sort()).toEqual([[first.id, usd("3"), "succeeded"], [second.id, usd("2.50"), "succeeded"]].sort());
   });
@@ -103,18 +112,34 @@ describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
     await fake.failRefund(refund.id);
     await delivered();
     // Late copies of the refund's first events re-read it as failed: nothing moves again.
-    for (const e of fake.events().filter((e) => (e.data.object as { id?: string }).id === refund.id)) expect(await fake.resend(e.id)).toBe(200);
+    for (const e of eventsOf(refund.id)) expect(await fake.resend(e.id)).toBe(200);
     await delivered();
     expect(await balance(buyer.organizationId)).toBe(usd("20"));
-    const entries = await refundEntries(refund.id);
+    const entries = await entriesOf(refund.id);
     expect(entries).toEqual(
       new Map([
-        [`refund:${refund.id}`, refundLines(buyer.organizationId, usd("5"))],
-        [`refund:${refund.id}:reversed`, refundLines(buyer.organizationId, -usd("5"))],
+        [`refund:${refund.id}`, lines(buyer.organizationId, -usd("5"))],
+        [`refund:${refund.id}:reversed`, lines(buyer.organizationId, usd("5"))],
       ]),
     );
     const [row] = await db().select().from(paymentAdjustments).where(eq(paymentAdjustments.id, refund.id));
     expect(row).toMatchObject({ kind: "refund", status: "failed", amountNanos: usd("5"), organizationId: buyer.organizationId });
+  });
+
+  it("a refund first seen after it failed nets to nothing, and an older read never overwrites the row", async () => {
+    const buyer = await paidBuyer("20");
+    fake.delivery.auto = false;
+    const refund = await fake.refund(buyer.chargeId, 900);
+    await fake.failRefund(refund.id);
+    // Both entries at once: a handler still holding an earlier (pending) read can then only repeat `refund:<re>`.
+    expect(await applyRefund(svc(), refund.id)).toMatchObject({ outcome: "applied", status: "failed", posted: [`refund:${refund.id}`, `refund:${refund.id}:reversed`] });
+    expect(await balance(buyer.organizationId)).toBe(usd("20"));
+    const [row] = await db().select().from(paymentAdjustments).where(eq(paymentAdjustments.id, refund.id));
+    await db().transaction((tx) => recordAdjustment(tx, { id: refund.id, kind: "refund", organizationId: buyer.organizationId, topUpId: null, stripeChargeId: buyer.chargeId, amount_nanos: usd("9"), status: "pending", reason: null, stripeCreatedAt: row!.stripeCreatedAt, read_at: new Date(row!.updatedAt.getTime() - 1) }));
+    expect((await db().select().from(paymentAdjustments).where(eq(paymentAdjustments.id, refund.id)))[0]).toMatchObject({ status: "failed", topUpId: buyer.topUpId });
+    fake.delivery.auto = true;
+    await delivered();
+    expect(await balance(buyer.organizationId)).toBe(usd("20"));
   });
 
   it("Stripe failing during applyRefund throws for a retry and posts nothing; the retry posts once", async () => {
@@ -123,7 +148,7 @@ describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
     const refund = await fake.refund(buyer.chargeId, 700);
     fake.failNext({ method: "GET", path: /^\/v1\/refunds\// }, 1, "500");
     await expect(applyRefund(svc(), refund.id)).rejects.toThrow();
-    expect(await refundEntries(refund.id)).toEqual(new Map());
+    expect(await entriesOf(refund.id)).toEqual(new Map());
     expect(await balance(buyer.organizationId)).toBe(usd("20"));
     expect(await db().select().from(paymentAdjustments).where(eq(paymentAdjustments.id, refund.id))).toEqual([]);
     expect(await applyRefund(svc(), refund.id)).toMatchObject({ outcome: "applied", organizationId: buyer.organizationId, status: "succeeded", posted: [`refund:${refund.id}`] });
@@ -132,7 +157,7 @@ describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
     fake.delivery.auto = true;
     await delivered();
     expect(await balance(buyer.organizationId)).toBe(usd("13"));
-    expect([...(await refundEntries(refund.id)).keys()]).toEqual([`refund:${refund.id}`]);
+    expect([...(await entriesOf(refund.id)).keys()]).toEqual([`refund:${refund.id}`]);
   });
 
   it("an operator refunds part of a top-up once per action; the ledger moves at once and the webhooks repeat nothing", async () => {
@@ -145,7 +170,7 @@ describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
     expect((await refundTopUp(svc(), action)).refundId).toBe(first.refundId);
     await delivered();
     expect(await balance(buyer.organizationId)).toBe(usd("16"));
-    expect([...(await refundEntries(first.refundId)).keys()]).toEqual([`refund:${first.refundId}`]);
+    expect([...(await entriesOf(first.refundId)).keys()]).toEqual([`refund:${first.refundId}`]);
     await expect(refundTopUp(svc(), { ...action, amount_nanos: usd("20"), requestKey: "another-action-0001" })).rejects.toMatchObject({ code: "invalid_input" });
     await expect(refundTopUp(svc(), { ...action, amount_nanos: usd("0.001") })).rejects.toMatchObject({ code: "invalid_input" });
     const { topUpId: unpaid } = await createTopUp(svc(), { organizationId: buyer.organizationId, userId: "user_refund_test", amount_nanos: usd("5") });
@@ -171,9 +196,81 @@ describe.each(DB_KINDS)("refunds through Stripe on %s", (kind) => {
     const refund = await fake.refund(chargeId);
     await delivered();
     expect(await applyRefund(svc(), refund.id)).toEqual({ outcome: "not_ours", chargeId });
-    expect(await refundEntries(refund.id)).toEqual(new Map());
+    expect(await entriesOf(refund.id)).toEqual(new Map());
     const events = await db().select({ status: stripeEvents.status }).from(stripeEvents).where(eq(stripeEvents.objectId, refund.id));
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.status === "processed")).toBe(true);
+  });
+
+  it("a lost dispute withdraws the disputed amount once and keeps it", async () => {
+    const buyer = await paidBuyer("20");
+    const dispute = await fake.openDispute(buyer.chargeId, 1500);
+    await delivered();
+    expect(await balance(buyer.organizationId)).toBe(usd("5"));
+    await fake.closeDispute(dispute.id, "lost");
+    await delivered();
+    expect(await balance(buyer.organizationId)).toBe(usd("5"));
+    expect(await entriesOf(dispute.id)).toEqual(new Map([[`dispute:${dispute.id}:withdrawn`, lines(buyer.organizationId, -usd("15"))]]));
+    expect(await listPaymentAdjustments(svc(), { organizationId: buyer.organizationId, limit: 10 })).toEqual([
+      { id: dispute.id, kind: "dispute", amount_nanos: usd("15"), status: "lost", reason: dispute.reason, created_at: new Date(dispute.created * 1000), top_up_id: buyer.topUpId },
+    ]);
+  });
+
+  it("a won dispute withdraws, then reinstates, exactly once each", async () => {
+    const buyer = await paidBuyer("20");
+    const dispute = await fake.openDispute(buyer.chargeId);
+    await delivered();
+    expect(await balance(buyer.organizationId)).toBe(0n);
+    await fake.closeDispute(dispute.id, "won");
+    await delivered();
+    // Every event of the dispute once more, as Stripe's "resend" would: nothing moves again.
+    for (const e of eventsOf(dispute.id)) expect(await fake.resend(e.id)).toBe(200);
+    await delivered();
+    expect(await balance(buyer.organizationId)).toBe(usd("20"));
+    expect(await entriesOf(dispute.id)).toEqual(
+      new Map([
+        [`dispute:${dispute.id}:withdrawn`, lines(buyer.organizationId, -usd("20"))],
+        [`dispute:${dispute.id}:reinstated`, lines(buyer.organizationId, usd("20"))],
+      ]),
+    );
+    const [row] = await db().select().from(paymentAdjustments).where(eq(paymentAdjustments.id, dispute.id));
+    expect(row).toMatchObject({ kind: "dispute", status: "won", amountNanos: usd("20") });
+  });
+
+  it("converges when `closed` arrives before `funds_reinstated` (and before `created`)", async () => {
+    const buyer = await paidBuyer("20");
+    fake.delivery.auto = false;
+    const dispute = await fake.openDispute(buyer.chargeId, 800);
+    await fake.closeDispute(dispute.id, "won");
+    const [closed] = eventsOf(dispute.id, "charge.dispute.closed");
+    expect(await fake.resend(closed!.id)).toBe(200);
+    await mp.stripeIdle();
+    // The re-read dispute already shows both balance transactions: withdrawal and reinstatement are in.
+    expect(await balance(buyer.organizationId)).toBe(usd("20"));
+    expect([...(await entriesOf(dispute.id)).keys()].sort()).toEqual([`dispute:${dispute.id}:reinstated`, `dispute:${dispute.id}:withdrawn`]);
+    fake.delivery.auto = true;
+    await delivered();
+    expect(await balance(buyer.organizationId)).toBe(usd("20"));
+    expect(await entriesOf(dispute.id)).toEqual(
+      new Map([
+        [`dispute:${dispute.id}:withdrawn`, lines(buyer.organizationId, -usd("8"))],
+        [`dispute:${dispute.id}:reinstated`, lines(buyer.organizationId, usd("8"))],
+      ]),
+    );
+    const [row] = await db().select().from(paymentAdjustments).where(eq(paymentAdjustments.id, dispute.id));
+    expect(row!.status).toBe("won");
+  });
+
+  it("Stripe failing during applyDispute throws for a retry and posts nothing", async () => {
+    const buyer = await paidBuyer("20");
+    fake.delivery.auto = false;
+    const dispute = await fake.openDispute(buyer.chargeId, 1000);
+    fake.failNext({ method: "GET", path: /^\/v1\/disputes\// }, 1, "500");
+    await expect(applyDispute(svc(), dispute.id)).rejects.toThrow();
+    expect(await entriesOf(dispute.id)).toEqual(new Map());
+    expect(await applyDispute(svc(), dispute.id)).toMatchObject({ outcome: "applied", status: dispute.status, posted: [`dispute:${dispute.id}:withdrawn`] });
+    fake.delivery.auto = true;
+    await delivered();
+    expect(await balance(buyer.organizationId)).toBe(usd("10"));
   });
 });
