@@ -55,6 +55,7 @@ describe("fake Stripe: meters, subscriptions, invoices", () => {
     const invoice = await fake.invoiceSubscription(sub.id, "paid");
     expect(invoice).toMatchObject({ status: "paid", amount_due: 1235, amount_paid: 1235, amount_remaining: 0, billing_reason: "subscription_cycle", customer: customer.id });
     expect(invoice.lines.data[0]?.quantity_decimal?.toString()).toBe("12350100000");
+    expect(await (await fetch(invoice.hosted_invoice_url as string)).text()).toContain("$12.35");
     // Half-up at exactly .5 cents: 50,000,000 nanos = 5 cents; 5,000,000 = 0.5 cent → 1.
     await push(customer.id, "5000000", "a:3");
     const failed = await fake.invoiceSubscription(sub.id, "payment_failed");

@@ -71,3 +71,10 @@ export function receiptPage(store: Store, chargeId: string): PageResponse {
   const refunded = charge.amount_refunded > 0 ? `<p data-testid="receipt-refunded">Refunded ${formatUsd(charge.amount_refunded)}</p>` : "";
   return page("Receipt", `<h1>Receipt from Spotlane</h1><p class="amount" data-testid="receipt-amount">${formatUsd(charge.amount)}</p><p>Charge ${esc(charge.id)} — ${esc(charge.status)}</p>${refunded}`);
 }
+
+export function invoicePage(store: Store, invoiceId: string): PageResponse {
+  const invoice = store.invoices.get(invoiceId);
+  if (!invoice) return page("Not found", "<h1>No such invoice.</h1>", 404);
+  const lines = invoice.lines.data.map((l) => `<li>${esc(l.description ?? "")}: ${formatUsd(l.amount)}</li>`).join("");
+  return page("Invoice", `<h1>Invoice ${esc(invoice.number ?? invoice.id)}</h1><p class="amount" data-testid="invoice-amount">${formatUsd(invoice.amount_due)}</p><p data-testid="invoice-status">${esc(invoice.status ?? "")}</p><ul>${lines}</ul>`);
+}

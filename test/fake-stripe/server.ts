@@ -9,7 +9,7 @@ import { FormParseError, parseForm, type FormObject } from "./form";
 import { expandPaths } from "./params";
 import type { Route } from "./router";
 import { applyExpand } from "./expand";
-import { hostedCheckoutGet, hostedCheckoutPost, receiptPage, type PageResponse } from "./hosted-page";
+import { hostedCheckoutGet, hostedCheckoutPost, invoicePage, receiptPage, type PageResponse } from "./hosted-page";
 import { API_VERSION, snapshot, type Store } from "./store";
 
 export type FailureMode = "500" | "429" | "reset" | "reset_after";
@@ -118,6 +118,8 @@ export function createFakeServer(store: Store, routes: Route[], failures: Failur
     }
     const receipt = /^\/receipts\/([^/]+)$/.exec(path);
     if (receipt && method === "GET") return receiptPage(store, decodeURIComponent(receipt[1] as string));
+    const invoice = /^\/invoices\/([^/]+?)(\/pdf)?$/.exec(path);
+    if (invoice && method === "GET") return invoicePage(store, decodeURIComponent(invoice[1] as string));
     return null;
   }
 

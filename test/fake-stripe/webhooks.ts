@@ -39,6 +39,7 @@ export class WebhookDispatcher {
   private outstanding = 0;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  private retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly secret: string,
@@ -111,7 +112,11 @@ export class WebhookDispatcher {
       return;
     }
     const backoff = this.knobs.retry_base_ms * 2 ** (attempt - 1);
-    setTimeout(() => void this.attempt(event, attempt + 1), backoff);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      void this.attempt(event, attempt + 1);
+    }, backoff);
+    this.retryTimers.add(timer);
   }
 
   private settle(): void {
@@ -175,6 +180,8 @@ export class WebhookDispatcher {
 
   close(): void {
     this.closed = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     this.queue = [];
     this.held = [];
     const waiters = this.idleWaiters;

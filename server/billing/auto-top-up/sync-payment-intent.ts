@@ -39,3 +39,16 @@ function mismatchOf(topUp: typeof topUps.$inferSelect, pi: Stripe.PaymentIntent)
   if (topUp.stripePaymentIntentId && topUp.stripePaymentIntentId !== pi.id) return `top-up is paid by ${topUp.stripePaymentIntentId}`;
   return null;
 }
+
+/**
+ * The payment_intent.* handlers' entry: most PaymentIntents are Checkout top-ups', which their session handlers
+ * fulfil, so those are skipped without a call to Stripe. The event body only decides what to skip (its
+ * metadata is what we set at creation and the kind is our own row's); what to apply is always re-read.
+ */
+export async function handleAutoTopUpPaymentIntentEvent(ctx: ServiceContext & { stripe: StripeBilling }, body: Stripe.PaymentIntent, logger?: Logger): Promise<PaymentIntentSyncResult> {
+  const topUpId = body.metadata?.top_up_id;
+  if (!topUpId) return { outcome: "not_ours", topUpId: null };
+  const [topUp] = await ctx.db.select({ kind: topUps.kind }).from(topUps).where(eq(topUps.id, topUpId));
+  if (topUp?.kind !== "auto") return { outcome: "not_ours", topUpId: topUp ? topUpId : null };
+  return syncAutoTopUpPaymentIntent(ctx, body.id, logger);
+}

@@ -1,4 +1,4 @@
-import { syncAutoTopUpPaymentIntent } from "../../auto-top-up/sync-payment-intent";
+import { handleAutoTopUpPaymentIntentEvent } from "../../auto-top-up/sync-payment-intent";
 import type { StripeEventHandler } from "./types";
 
 /**
@@ -7,5 +7,5 @@ import type { StripeEventHandler } from "./types";
  * and turns auto top-up off with the reason, once; Checkout top-ups' PaymentIntents are ignored.
  */
 export const paymentIntentPaymentFailed: StripeEventHandler<"payment_intent.payment_failed"> = async (ctx, event) => {
-  await syncAutoTopUpPaymentIntent(ctx.services, event.data.object.id, ctx.logger);
+  await handleAutoTopUpPaymentIntentEvent(ctx.services, event.data.object, ctx.logger);
 };

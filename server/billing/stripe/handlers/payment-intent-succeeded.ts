@@ -1,4 +1,4 @@
-import { syncAutoTopUpPaymentIntent } from "../../auto-top-up/sync-payment-intent";
+import { handleAutoTopUpPaymentIntentEvent } from "../../auto-top-up/sync-payment-intent";
 import type { StripeEventHandler } from "./types";
 
 /**
@@ -7,5 +7,5 @@ import type { StripeEventHandler } from "./types";
  * top-up exactly once; Checkout top-ups' PaymentIntents are ignored (their session handlers fulfil them).
  */
 export const paymentIntentSucceeded: StripeEventHandler<"payment_intent.succeeded"> = async (ctx, event) => {
-  await syncAutoTopUpPaymentIntent(ctx.services, event.data.object.id, ctx.logger);
+  await handleAutoTopUpPaymentIntentEvent(ctx.services, event.data.object, ctx.logger);
 };
