@@ -83,6 +83,7 @@ const MATRIX: Record<string, Entry> = {
   "operations.deadLetters": { access: { operator: true }, crossOrg: "not_org_scoped" },
   "operations.replayDeadLetters": { access: { operator: true }, input: () => ({}), crossOrg: "not_org_scoped" },
   "operations.stripeEvents": { access: { operator: true }, crossOrg: "not_org_scoped" },
+  "operations.refundTopUp": { access: { operator: true }, input: () => ({ top_up_id: "tu_not_an_id", request_key: "matrix-action-0001" }), allowed: "BAD_REQUEST", crossOrg: "not_org_scoped" },
   "operations.retryStripeEvents": { access: { operator: true }, input: () => ({ event_ids: ["evt_not_stored"] }), crossOrg: "not_org_scoped" },
   "operations.invoicing": { access: { operator: true }, crossOrg: "not_org_scoped" },
   // Prepaid with no limit: what A already is (no Stripe here), so the allowed call changes nothing.

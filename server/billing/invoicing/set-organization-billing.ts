@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
-import { organizationBilling, organizations, type BillingMode, type BillingStanding } from "../../../db/schema";
+import { autoTopUpSettings, organizationBilling, organizations, type BillingMode, type BillingStanding } from "../../../db/schema";
 import { MAX_AMOUNT_NANOS } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
 import { ServiceError } from "../../errors";
@@ -40,8 +40,11 @@ async function ensureSubscription(ctx: ServiceContext & { stripe: StripeBilling 
     }
   }
   const customer = await ensureStripeCustomer(ctx, organizationId);
+  // Stripe charges a subscription's invoices to its default payment method: the card a Checkout top-up saved,
+  // when there is one. Without it the invoice's charge fails and the buyer pays the hosted invoice instead.
+  const [saved] = await ctx.db.select({ pm: autoTopUpSettings.stripePaymentMethodId }).from(autoTopUpSettings).where(eq(autoTopUpSettings.organizationId, organizationId));
   const sub = await ctx.stripe.client.subscriptions.create(
-    { customer, items: [{ price: priceId }], metadata: { organization_id: organizationId } },
+    { customer, items: [{ price: priceId }], metadata: { organization_id: organizationId }, ...(saved?.pm ? { default_payment_method: saved.pm } : {}) },
     { idempotencyKey: `subscription:${organizationId}:${previous ? `after:${previous}` : "first"}` },
   );
   return sub.id;

@@ -22,7 +22,7 @@ export const operationsRouter = createTRPCRouter({
     totals: await countOpenDeadLetters(ctx.runtime.services),
   })),
   replayDeadLetters: operatorProcedure
-    .input(z.object({ request_ids: z.array(z.string().regex(/^req_[0-9A-Z]{26}$/)).max(500).optional() }))
+    .input(z.object({ request_ids: z.array(z.string().regex(/^req_[0-9a-z]{26}$/)).max(500).optional() }))
     .mutation(({ ctx, input }) => replayDeadLetters(ctx.runtime.services, input.request_ids ? { requestIds: input.request_ids } : {})),
   /** Stripe webhook events whose handler failed on every retry, and every stored event by status. */
   stripeEvents: operatorProcedure.query(async ({ ctx }) => ({
