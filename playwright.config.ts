@@ -18,7 +18,8 @@ const fakeBaseURL = `http://127.0.0.1:${E2E_STRIPE.fakePort}`;
 
 /**
  * Both marketplaces run scripts/start.ts, which builds the dashboard when .next is missing or stale: two builds
- * at once would write over each other, so the Stripe one starts only once the first answers /healthz (built).
+ * at once (or one under a running server) would write over each other, so the Stripe one starts only once the
+ * first answers /healthz (built) and never builds itself (--skip-build).
  */
 const waitForFirst = `node -e "const go=()=>fetch('${baseURL}/healthz').then(r=>{if(!r.ok)throw 0}).catch(()=>new Promise(r=>setTimeout(r,500)).then(go));go()"`;
 
@@ -68,7 +69,7 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
-      command: `rm -rf .data/e2e-stripe && ${waitForFirst} && npx tsx scripts/start.ts`,
+      command: `rm -rf .data/e2e-stripe && ${waitForFirst} && npx tsx scripts/start.ts --skip-build`,
       url: `${stripeBaseURL}/healthz`,
       env: {
         PORT: String(E2E_STRIPE.port),

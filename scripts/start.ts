@@ -69,7 +69,10 @@ async function main() {
   // The embedded demo's one person runs the whole deployment: they see the Operations page too.
   if (env.SPOTLANE_DEMO && env.OPERATOR_EMAILS.length === 0) env.OPERATOR_EMAILS = [DEMO_BUYER.email];
   const dataDir = resolve(root, env.DATA_DIR);
-  ensureNextBuild(root, log);
+  // `--skip-build`: another process owns the dashboard build (e2e's second marketplace waits for the first's):
+  // two `next build`s at once, or one under a running server, would write over each other's .next.
+  if (process.argv.includes("--skip-build")) log("dashboard build skipped (--skip-build)");
+  else ensureNextBuild(root, log);
   const server = await startServer({ env, dir: root });
   log(`listening on ${server.url}`);
   const stripe = Boolean(server.runtime.services.stripe);

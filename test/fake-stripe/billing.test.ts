@@ -71,4 +71,19 @@ describe("fake Stripe: meters, subscriptions, invoices", () => {
     const canceled = await stripe.subscriptions.cancel(sub.id);
     expect(canceled.status).toBe("canceled");
   });
+
+  it("a subscription set to cancel at period end sends its last invoice, then ends", async () => {
+    const customer = await stripe.customers.create({});
+    const pm = await fake.addPaymentMethod(customer.id);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: fake.meteredPriceId }], default_payment_method: pm.id });
+    const ending = await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
+    expect(ending).toMatchObject({ status: "active", cancel_at_period_end: true, cancel_at: sub.items.data[0]?.current_period_end });
+    await stripe.billing.meterEvents.create({ event_name: "spotlane_usage_nanos", payload: { stripe_customer_id: customer.id, value: "100000000" }, identifier: "end:1" });
+    const last = await fake.invoiceSubscription(sub.id, "paid");
+    expect(last).toMatchObject({ amount_paid: 10, status: "paid" });
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe("canceled");
+    expect(fake.events().at(-1)?.type).toBe("customer.subscription.deleted");
+    const other = await stripe.customers.create({});
+    await expect(stripe.subscriptions.create({ customer: other.id, items: [{ price: fake.meteredPriceId }], default_payment_method: pm.id })).rejects.toMatchObject({ param: "default_payment_method" });
+  });
 });

@@ -5,8 +5,8 @@
 import type { FormObject, FormValue } from "./form";
 import { invalidRequest } from "./errors";
 
-/** true = a scalar, "map" = free-form string map (metadata), an object = nested spec, [spec] = array of those. */
-export type ParamSpec = { [key: string]: true | "map" | ParamSpec | [ParamSpec] };
+/** true = a scalar, "map" = free-form string map (metadata), "list" = array of scalars, an object = nested spec, [spec] = array of those. */
+export type ParamSpec = { [key: string]: true | "map" | "list" | ParamSpec | [ParamSpec] };
 
 const ALWAYS_ALLOWED = new Set(["expand"]);
 
@@ -18,6 +18,8 @@ export function allowOnly(body: FormObject, spec: ParamSpec, prefix = ""): void 
     if (rule === undefined) throw invalidRequest(`Received unknown parameter: ${name}`, { param: name, code: "parameter_unknown" });
     if (rule === true) {
       if (typeof value !== "string") throw invalidRequest(`Invalid ${name}: must be a scalar`, { param: name });
+    } else if (rule === "list") {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw invalidRequest(`Invalid array`, { param: name });
     } else if (rule === "map") {
       if (value === "") continue;
       if (typeof value !== "object" || Array.isArray(value)) throw invalidRequest(`Invalid object`, { param: name });

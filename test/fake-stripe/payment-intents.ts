@@ -5,7 +5,7 @@
  */
 import type Stripe from "stripe";
 import { FakeStripeError, invalidRequest, noSuch } from "./errors";
-import { allowOnly, metadataOf, optBool, optEnum, optString, reqInt, reqString } from "./params";
+import { allowOnly, metadataOf, optBool, optEnum, optString, reqInt, reqString, sub, type ParamSpec } from "./params";
 import { listOf, route, type Route } from "./router";
 import { emit, snapshot, type Store } from "./store";
 import { createCharge, markChargeSucceeded, type ChargeFailure } from "./charges";
@@ -156,7 +156,11 @@ export function settlePaymentIntent(store: Store, pi: Stripe.PaymentIntent, outc
   emit(store, "payment_intent.payment_failed", pi);
 }
 
-const CREATE_PARAMS = { amount: true, currency: true, customer: true, payment_method: true, off_session: true, confirm: true, metadata: "map", description: true, setup_future_usage: true, receipt_email: true, statement_descriptor_suffix: true } as const;
+const CREATE_PARAMS: ParamSpec = {
+  amount: true, currency: true, customer: true, payment_method: true, payment_method_types: "list", off_session: true, confirm: true, metadata: "map", description: true,
+  setup_future_usage: true, receipt_email: true, statement_descriptor: true, statement_descriptor_suffix: true, return_url: true, error_on_requires_action: true, capture_method: true,
+  automatic_payment_methods: { enabled: true, allow_redirects: true },
+};
 
 export const paymentIntentRoutes: Route[] = [
   route("POST", "/v1/payment_intents", ({ store, body }) => {
@@ -185,6 +189,12 @@ export const paymentIntentRoutes: Route[] = [
       description: optString(body, "description") ?? null,
       setup_future_usage: optEnum(body, "setup_future_usage", ["off_session", "on_session"]) ?? null,
     });
+    const apm = sub(body, "automatic_payment_methods");
+    if (apm) {
+      const allowRedirects = optEnum(apm, "allow_redirects", ["always", "never"], "automatic_payment_methods[allow_redirects]");
+      pi.automatic_payment_methods = { enabled: optBool(apm, "enabled", "automatic_payment_methods[enabled]") ?? false, ...(allowRedirects ? { allow_redirects: allowRedirects } : {}) };
+    }
+    if (optEnum(body, "capture_method", ["automatic", "automatic_async", "manual"]) === "manual") throw invalidRequest("The fake supports automatic capture only.", { param: "capture_method" });
     if (!confirm) return pi;
     if (!pm) throw invalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method.", { param: "payment_method", code: "payment_intent_unexpected_state" });
     const result = confirmPaymentIntent(store, pi, pm, { off_session: offSession });

@@ -29,9 +29,12 @@ async function customerWithSavedCard(cents = 2000): Promise<{ customer: Stripe.C
 describe("fake Stripe: off-session PaymentIntents", () => {
   it("charges a saved card off-session, and replays the call by idempotency key", async () => {
     const { customer, pm } = await customerWithSavedCard();
-    const params = { amount: 1500, currency: "usd", customer: customer.id, payment_method: pm, off_session: true, confirm: true, metadata: { top_up_id: "tu_auto" } };
+    const params: Stripe.PaymentIntentCreateParams = {
+      amount: 1500, currency: "usd", customer: customer.id, payment_method: pm, off_session: true, confirm: true, metadata: { top_up_id: "tu_auto" },
+      automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+    };
     const pi = await stripe.paymentIntents.create(params, { idempotencyKey: "auto:1" });
-    expect(pi).toMatchObject({ status: "succeeded", amount_received: 1500, metadata: { top_up_id: "tu_auto" } });
+    expect(pi).toMatchObject({ status: "succeeded", amount_received: 1500, metadata: { top_up_id: "tu_auto" }, automatic_payment_methods: { enabled: true, allow_redirects: "never" } });
     const again = await stripe.paymentIntents.create(params, { idempotencyKey: "auto:1" });
     expect(again.id).toBe(pi.id);
     expect((await stripe.charges.list({ payment_intent: pi.id })).data).toHaveLength(1);

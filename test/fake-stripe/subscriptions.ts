@@ -6,7 +6,7 @@
 import type Stripe from "stripe";
 import type { FormObject } from "./form";
 import { invalidRequest, noSuch } from "./errors";
-import { allowOnly, list, metadataOf, optString, reqString } from "./params";
+import { allowOnly, list, metadataOf, optBool, optString, reqString } from "./params";
 import { listOf, route, type Route } from "./router";
 import { emit, type Store } from "./store";
 import { getCustomer } from "./customers";
@@ -41,6 +41,8 @@ function createSubscription(store: Store, body: FormObject): Stripe.Subscription
   if (items.length !== 1) throw invalidRequest("The fake supports exactly one subscription item (the metered price).", { param: "items" });
   const price = getPrice(store, reqString(items[0] as FormObject, "price", "items[0][price]"), "items[0][price]");
   if (price.recurring?.usage_type !== "metered") throw invalidRequest("The fake supports metered prices only in subscriptions.", { param: "items[0][price]" });
+  const defaultPm = optString(body, "default_payment_method");
+  if (defaultPm && store.paymentMethods.get(defaultPm)?.customer !== customer.id) throw noSuch("PaymentMethod", defaultPm, "default_payment_method");
   const now = store.now();
   const id = store.id("sub");
   const item: Stripe.SubscriptionItem = {
@@ -103,7 +105,16 @@ export function invoiceSubscription(store: Store, subscriptionId: string, outcom
   sub.latest_invoice = invoice.id;
   finalizeInvoice(store, invoice);
   collect(store, sub, invoice, outcome);
+  // cancel_at_period_end: this was the period's last invoice.
+  if (sub.cancel_at_period_end) cancel(store, sub);
   return invoice;
+}
+
+function cancel(store: Store, sub: Stripe.Subscription): void {
+  sub.status = "canceled";
+  sub.canceled_at = sub.canceled_at ?? store.now();
+  sub.ended_at = store.now();
+  emit(store, "customer.subscription.deleted", sub);
 }
 
 function collect(store: Store, sub: Stripe.Subscription | undefined, invoice: Stripe.Invoice, outcome: "paid" | "payment_failed"): void {
@@ -137,10 +148,32 @@ export const subscriptionRoutes: Route[] = [
   route("DELETE", "/v1/subscriptions/:id", ({ store, params }) => {
     const sub = getSubscription(store, params[0] as string);
     if (sub.status === "canceled") throw invalidRequest(`No such subscription: '${sub.id}'`, { code: "resource_missing", status: 404 });
-    sub.status = "canceled";
-    sub.canceled_at = store.now();
-    sub.ended_at = store.now();
-    emit(store, "customer.subscription.deleted", sub);
+    cancel(store, sub);
+    return sub;
+  }),
+  route("POST", "/v1/subscriptions/:id", ({ store, params, body }) => {
+    allowOnly(body, { cancel_at_period_end: true, metadata: "map", default_payment_method: true, description: true });
+    const sub = getSubscription(store, params[0] as string);
+    if (sub.status === "canceled") throw invalidRequest("A canceled subscription can only update its cancellation_details and metadata.", { code: "resource_missing" });
+    const previous: Record<string, unknown> = {};
+    const cancelAtEnd = optBool(body, "cancel_at_period_end");
+    if (cancelAtEnd !== undefined && cancelAtEnd !== sub.cancel_at_period_end) {
+      Object.assign(previous, { cancel_at_period_end: sub.cancel_at_period_end, cancel_at: sub.cancel_at, canceled_at: sub.canceled_at });
+      sub.cancel_at_period_end = cancelAtEnd;
+      sub.cancel_at = cancelAtEnd ? (sub.items.data[0]?.current_period_end ?? null) : null;
+      sub.canceled_at = cancelAtEnd ? store.now() : null;
+    }
+    if (body.metadata !== undefined) {
+      previous.metadata = sub.metadata;
+      sub.metadata = metadataOf(body.metadata, sub.metadata);
+    }
+    const pm = optString(body, "default_payment_method");
+    if (pm !== undefined) {
+      if (store.paymentMethods.get(pm)?.customer !== sub.customer) throw noSuch("PaymentMethod", pm, "default_payment_method");
+      previous.default_payment_method = sub.default_payment_method;
+      sub.default_payment_method = pm;
+    }
+    if (Object.keys(previous).length > 0) emit(store, "customer.subscription.updated", sub, previous);
     return sub;
   }),
   route("POST", "/v1/invoices/:id/pay", ({ store, params }) => {

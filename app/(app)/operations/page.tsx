@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { DeadLetters } from "@/components/operations/dead-letters";
+import { Invoicing } from "@/components/operations/invoicing";
 import { StripeEvents } from "@/components/operations/stripe-events";
 import { PageHeader } from "@/components/page-header";
 import { isOperator } from "@/server/auth/operators";
@@ -19,6 +20,7 @@ export default async function OperationsPage() {
       <PageHeader title="Operations" description="Platform-wide state for the people who run this deployment." />
       <DeadLetters />
       <StripeEvents />
+      <Invoicing />
     </>
   );
 }

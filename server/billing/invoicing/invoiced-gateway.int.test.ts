@@ -22,7 +22,7 @@ describe.each(DB_KINDS)("an invoiced organization at the gateway on %s", (kind) 
   let mp: TestMarketplace;
   let buyer: Awaited<ReturnType<TestMarketplace["createBuyer"]>>;
   let client: OpenAI;
-  const limit = usdToNanos("0.05");
+  const limit = usdToNanos("0.30");
 
   beforeAll(async () => {
     fake = await startFakeStripe();
@@ -32,7 +32,7 @@ describe.each(DB_KINDS)("an invoiced organization at the gateway on %s", (kind) 
     fake.delivery.shuffle = true;
     expect(await acquireLease(mp.server.runtime.database.db, { name: METER_PUSH_LEASE_NAME, holder: "gateway-test", ttl_ms: 3_600_000 })).toBe(true);
     const provider = await mp.createProvider();
-    await mp.startAgent({ agentToken: provider.agentToken, askUsdPerSecond: "0.01", slots: 2 });
+    await mp.startAgent({ agentToken: provider.agentToken, askUsdPerSecond: "0.1", slots: 2 });
     buyer = await mp.createBuyer({ credit_usd: "0" });
     await setOrganizationBilling(mp.server.runtime.services, { organizationId: buyer.organizationId, mode: "invoiced", credit_limit_nanos: limit });
     client = new OpenAI({ baseURL: `${mp.baseUrl}/v1`, apiKey: buyer.apiKey, maxRetries: 0 });
@@ -52,7 +52,7 @@ describe.each(DB_KINDS)("an invoiced organization at the gateway on %s", (kind) 
   it("admits usage below a zero balance up to the credit limit, then answers 402; a failed invoice is a 402 until it is paid", async () => {
     let served = 0;
     let refusal: unknown = null;
-    for (let i = 0; i < 200 && !refusal; i++) {
+    for (let i = 0; i < 2000 && !refusal; i++) {
       try {
         await ask();
         served++;
