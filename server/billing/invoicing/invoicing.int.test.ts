@@ -27,6 +27,8 @@ describe.each(DB_KINDS)("invoiced organizations through Stripe on %s", (kind) =>
   let subscriptionId: string;
   const H = hourStartUtc(new Date());
   const hour = (n: number, minute = 0) => new Date(H.getTime() + n * HOUR_MS + minute * 60_000);
+  // The pusher's clock: fixed inside hour 0, so a run that crosses the top of a real hour closes no extra row.
+  const NOW = hour(0, 30);
 
   beforeAll(async () => {
     fake = await startFakeStripe();
@@ -109,7 +111,7 @@ describe.each(DB_KINDS)("invoiced organizations through Stripe on %s", (kind) =>
 
   it("pushes each closed hour once, and the meter total equals the ledger's cost exactly", async () => {
     await settle(hour(-3, 1), hour(-3, 59), hour(-2, 0), hour(-2, 30), hour(-2, 45), hour(0, 0));
-    const first = await pushMeterOutbox(stripe(), new Date());
+    const first = await pushMeterOutbox(stripe(), NOW);
     expect(first).toMatchObject({ delivered: 2, failed: 0, stuck: 0 });
     expect(meterTotal(hour(-3), hour(-1))).toBe(await ledgerCost(hour(-3), hour(-1)));
     expect(meterTotal(hour(-3), hour(-1))).toBeGreaterThan(0n);
@@ -117,7 +119,7 @@ describe.each(DB_KINDS)("invoiced organizations through Stripe on %s", (kind) =>
     expect(events.map((e) => e.timestamp * 1000).sort()).toEqual([hour(-3).getTime(), hour(-2).getTime()]);
     expect(events.every((e) => e.event_name === "spotlane_usage_nanos")).toBe(true);
     // Pushing again sends nothing; the current hour stays open until it is over.
-    expect(await pushMeterOutbox(stripe(), new Date())).toMatchObject({ delivered: 0, failed: 0 });
+    expect(await pushMeterOutbox(stripe(), NOW)).toMatchObject({ delivered: 0, failed: 0 });
     expect((await rows()).map((r) => r.status)).toEqual(["delivered", "delivered", "open"]);
   });
 
@@ -128,7 +130,7 @@ describe.each(DB_KINDS)("invoiced organizations through Stripe on %s", (kind) =>
     // The push reaches Stripe, then the connection dies before the answer: the pusher cannot know it landed.
     // Twice: the SDK retries a closed connection once by itself (same idempotency key, so a replay).
     fake.failNext({ method: "POST", path: /^\/v1\/billing\/meter_events$/ }, 2, "reset_after");
-    const t0 = new Date();
+    const t0 = NOW;
     expect(await pushMeterOutbox(stripe(), t0)).toMatchObject({ delivered: 0, failed: 1 });
     expect(fake.meterEvents().length).toBe(accepted + 1);
     const [late] = (await rows()).filter((r) => r.seq === 1);
@@ -140,7 +142,7 @@ describe.each(DB_KINDS)("invoiced organizations through Stripe on %s", (kind) =>
 
     // kill -9 after the send: claimed and pushed, nothing recorded; the claim lapses and the next pusher finds a duplicate.
     await settle(hour(-2, 52));
-    const t1 = new Date();
+    const t1 = new Date(NOW.getTime() + 2 * 60_000);
     expect(await closeDueMeterRows(db(), t1)).toBe(1);
     const [claimed] = await claimMeterRows(db(), t1);
     expect(claimed!.identifier.endsWith(":2")).toBe(true);
