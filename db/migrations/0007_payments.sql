@@ -126,4 +126,5 @@ CREATE INDEX "stripe_events_object_idx" ON "stripe_events" USING btree ("object_
 CREATE INDEX "stripe_invoices_org_idx" ON "stripe_invoices" USING btree ("organization_id","stripe_created_at");--> statement-breakpoint
 CREATE INDEX "top_ups_org_created_idx" ON "top_ups" USING btree ("organization_id","created_at");--> statement-breakpoint
 CREATE INDEX "top_ups_charge_idx" ON "top_ups" USING btree ("stripe_charge_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "top_ups_one_pending_auto_uq" ON "top_ups" USING btree ("organization_id") WHERE kind = 'auto' and status = 'pending';
+CREATE UNIQUE INDEX "top_ups_one_pending_auto_uq" ON "top_ups" USING btree ("organization_id") WHERE kind = 'auto' and status = 'pending';--> statement-breakpoint
+CREATE INDEX "ledger_lines_org_account_created_idx" ON "ledger_lines" USING btree ("organization_id","account","created_at","id");

@@ -29,7 +29,12 @@ export const ledgerLines = pgTable(
     amountNanos: bigint("amount_nanos", { mode: "bigint" }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("ledger_lines_account_org_idx").on(t.account, t.organizationId), index("ledger_lines_entry_idx").on(t.journalEntryId)],
+  (t) => [
+    index("ledger_lines_account_org_idx").on(t.account, t.organizationId),
+    index("ledger_lines_entry_idx").on(t.journalEntryId),
+    // The Billing page's balance history: one organization's lines in order, paged by (created_at, id).
+    index("ledger_lines_org_account_created_idx").on(t.organizationId, t.account, t.createdAt, t.id),
+  ],
 );
 
 /** Funds held for in-flight requests so concurrent requests cannot overspend a balance. */

@@ -8,7 +8,7 @@ import { ServiceError } from "../../errors";
  * describe exactly the objects we get. Webhook endpoints must be created with the same version
  * (README "Payments"): an endpoint without one receives the account's default, older shapes.
  */
-export const STRIPE_API_VERSION = Stripe.API_VERSION as Stripe.StripeConfig["apiVersion"] & string;
+export const STRIPE_API_VERSION = Stripe.API_VERSION;
 
 /** Stripe as the rest of the server sees it: the client and the settings that go with it. */
 export type StripeBilling = {

@@ -47,12 +47,12 @@ const apiKeysRouter = createTRPCRouter({
 });
 
 export const buyerRouter = createTRPCRouter({
-  /** Ledger balance, held by in-flight requests, and available; without Stripe it is a local test balance. */
+  /** Ledger balance, held by in-flight requests, and available (credit limit included); without Stripe it is a local test balance. */
   balance: buyerProcedure.query(async ({ ctx }) => {
     const services = ctx.runtime.services;
-    const balance = await getBuyerBalance(services.db, ctx.organizationId, services.now());
-    // Until Stripe top-ups exist every balance comes from the local test credit (DESIGN §6): say so.
-    return { ...balance, is_test_balance: true as const };
+    const { balance_nanos, held_nanos, available_nanos } = await getBuyerBalance(services.db, ctx.organizationId, services.now());
+    // Without Stripe every balance comes from the local test credit (DESIGN §6): say so.
+    return { balance_nanos, held_nanos, available_nanos, is_test_balance: !services.stripe };
   }),
   apiKeys: apiKeysRouter,
   requests: createTRPCRouter({
