@@ -78,7 +78,7 @@ const envSchema = z.object({
   /** Base of the exponential retry backoff (base × 2^retry, jittered, capped at an hour); 0 = retry at once (tests). */
   JOB_RETRY_DELAY_S: z.coerce.number().int().min(0).max(3600).default(2),
   /** Retries after the first attempt; then a Stripe event is `failed` for an operator to retry. */
-  JOB_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(10),
+  JOB_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(40),
   /** How often stored Stripe events that never reached the queue (a crash between store and enqueue) are re-enqueued. */
   STRIPE_EVENT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** How often the auto top-up worker looks for organizations whose credit fell below their threshold. */

@@ -100,7 +100,7 @@ export function createInvoice(
     next_payment_attempt: null,
     number: null,
     on_behalf_of: null,
-    parent: input.subscription ? { type: "subscription_details", quote_details: null, subscription_details: { metadata: {}, subscription: input.subscription } } : null,
+    parent: input.subscription ? { type: "subscription_details", quote_details: null, subscription_details: { metadata: { ...(store.subscriptions.get(input.subscription)?.metadata ?? {}) }, subscription: input.subscription } } : null,
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     period_end: input.period_end,
     period_start: input.period_start,

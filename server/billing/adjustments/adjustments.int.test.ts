@@ -1,4 +1,4 @@
-import { eq, like, or, sql } from "drizzle-orm";
+import { and, eq, like, or, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { journalEntries, ledgerLines, paymentAdjustments, stripeEvents, topUps } from "../../../db/schema";
 import { usdToNanos } from "../../../lib/money";
@@ -6,6 +6,9 @@ import { DB_KINDS } from "../../../test/database";
 import { startFakeStripe, type FakeStripe } from "../../../test/fake-stripe";
 import { startTestMarketplace, type TestMarketplace } from "../../../test/marketplace";
 import { accountBalanceNanos } from "../balances";
+import { getAutoTopUpSettings } from "../auto-top-up/get-auto-top-up-settings";
+import { runAutoTopUp } from "../auto-top-up/run-auto-top-up";
+import { updateAutoTopUpSettings } from "../auto-top-up/update-auto-top-up-settings";
 import { createTopUp } from "../top-ups/create-top-up";
 import { applyDispute } from "./apply-dispute";
 import { applyRefund } from "./apply-refund";
@@ -200,6 +203,27 @@ describe.each(DB_KINDS)("refunds and disputes through Stripe on %s", (kind) => {
     const events = await db().select({ status: stripeEvents.status }).from(stripeEvents).where(eq(stripeEvents.objectId, refund.id));
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.status === "processed")).toBe(true);
+  });
+
+  it("a refund turns auto top-up off (the card is not charged again at once); a dispute also forgets the card", async () => {
+    const autoTopUps = (organizationId: string) => db().select().from(topUps).where(and(eq(topUps.organizationId, organizationId), eq(topUps.kind, "auto")));
+    const refunded = await paidBuyer("20");
+    await updateAutoTopUpSettings(svc(), { organizationId: refunded.organizationId, enabled: true, threshold_nanos: usd("5"), amount_nanos: usd("20") });
+    await fake.refund(refunded.chargeId);
+    await delivered();
+    expect(await balance(refunded.organizationId)).toBe(0n);
+    expect(await getAutoTopUpSettings(svc(), refunded.organizationId)).toMatchObject({ enabled: false, has_payment_method: true, disabled_reason: expect.stringMatching(/refund/i) });
+    expect(await runAutoTopUp(svc(), { organizationId: refunded.organizationId })).toMatchObject({ outcome: "not_needed" });
+    expect(await autoTopUps(refunded.organizationId)).toEqual([]);
+
+    const disputed = await paidBuyer("20");
+    await updateAutoTopUpSettings(svc(), { organizationId: disputed.organizationId, enabled: true, threshold_nanos: usd("10"), amount_nanos: usd("20") });
+    await fake.openDispute(disputed.chargeId, 1500);
+    await delivered();
+    expect(await getAutoTopUpSettings(svc(), disputed.organizationId)).toMatchObject({ enabled: false, has_payment_method: false, disabled_reason: expect.stringMatching(/disputed/) });
+    expect(await runAutoTopUp(svc(), { organizationId: disputed.organizationId })).toMatchObject({ outcome: "not_needed" });
+    expect(await autoTopUps(disputed.organizationId)).toEqual([]);
+    await fake.closeDispute((await db().select().from(paymentAdjustments).where(eq(paymentAdjustments.organizationId, disputed.organizationId)))[0]!.id, "lost");
   });
 
   it("a lost dispute withdraws the disputed amount once and keeps it", async () => {

@@ -5,6 +5,7 @@ import { requireStripe } from "../stripe/client";
 import { postJournalEntry, type JournalLine } from "../post-journal-entry";
 import { expandedCharge, resolveChargeOwner } from "./resolve-charge-owner";
 import { recordAdjustment } from "./record-adjustment";
+import { forgetCardAfterDispute } from "../auto-top-up/fail-auto-top-up";
 import type { ApplyAdjustmentResult } from "./types";
 
 function disputeLines(organizationId: string, amount_nanos: bigint, sign: 1n | -1n): JournalLine[] {
@@ -75,6 +76,8 @@ export async function applyDispute(ctx: ServiceContext, disputeId: string): Prom
       if (r.posted) posted.push(key);
     };
     if (moved.withdrawn_cents > 0) await post(`dispute:${dispute.id}:withdrawn`, `Dispute ${dispute.id}: funds withdrawn`, moved.withdrawn_cents, 1n);
+    // A disputed card is never charged off-session again: auto top-up off and the saved card forgotten, at once.
+    if (posted.includes(`dispute:${dispute.id}:withdrawn`)) await forgetCardAfterDispute(tx, { organizationId: owner.organizationId, disputeId: dispute.id, at: ctx.now() });
     // Never more back than was taken: a reinstatement gives back a withdrawal, it does not add credit.
     const reinstated_cents = Math.min(moved.reinstated_cents, moved.withdrawn_cents);
     if (reinstated_cents > 0) await post(`dispute:${dispute.id}:reinstated`, `Dispute ${dispute.id}: funds reinstated`, reinstated_cents, -1n);

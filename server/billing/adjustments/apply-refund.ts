@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
-import { centsToNanos } from "../../../lib/money";
+import { centsToNanos, formatUsd } from "../../../lib/money";
+import { disableAutoTopUp } from "../auto-top-up/fail-auto-top-up";
 import type { ServiceContext } from "../../context";
 import { requireStripe } from "../stripe/client";
 import { postJournalEntry, type JournalLine } from "../post-journal-entry";
@@ -65,6 +66,10 @@ export async function applyRefund(ctx: ServiceContext, refundId: string): Promis
       if (r.posted) posted.push(key);
     };
     if (REFUND_OUT.has(status) || REFUND_UNDONE.has(status)) await post(`refund:${refund.id}`, `Refund ${refund.id}`, 1n);
+    // A refund must not be followed by auto top-up charging the same card again at once (the balance just fell).
+    if (posted.includes(`refund:${refund.id}`)) {
+      await disableAutoTopUp(tx, { organizationId: owner.organizationId, reason: `A refund of ${formatUsd(amount_nanos, 2)} was made, so auto top-up was turned off rather than charge your card again at once. Turn it on again if you want it.`, at: ctx.now() });
+    }
     if (REFUND_UNDONE.has(status)) await post(`refund:${refund.id}:reversed`, `Refund ${refund.id} ${status}: credit restored`, -1n);
     return { outcome: "applied", organizationId: owner.organizationId, topUpId: owner.topUpId, status, posted } as const;
   });

@@ -4,12 +4,18 @@ import { applyDispute } from "./apply-dispute";
 import { applyRefund } from "./apply-refund";
 import type { ApplyAdjustmentResult } from "./types";
 
-/** Outcomes that are final: logged (an operator can look) and not retried, so a foreign charge cannot fail a job forever. */
+/**
+ * A foreign charge is final (logged, not retried, so it cannot fail a job forever). One of ours that could not be
+ * applied (another currency) throws: the event ends `failed` on the Operations page instead of vanishing in a log.
+ */
 function logOutcome(ctx: StripeHandlerContext, event: Pick<Stripe.Event, "id" | "type">, objectId: string, result: ApplyAdjustmentResult): void {
   const at = { event_id: event.id, event_type: event.type, object_id: objectId };
   if (result.outcome === "applied") ctx.logger.info({ ...at, organization_id: result.organizationId, status: result.status, posted: result.posted }, "payment adjustment applied");
   else if (result.outcome === "not_ours") ctx.logger.warn({ ...at, charge_id: result.chargeId }, "refund or dispute of a charge that is not a Spotlane payment: ignored");
-  else ctx.logger.error({ ...at, organization_id: result.organizationId, reason: result.reason }, "payment adjustment not applied: needs an operator");
+  else {
+    ctx.logger.error({ ...at, organization_id: result.organizationId, reason: result.reason }, "payment adjustment not applied: needs an operator");
+    throw new Error(`payment adjustment ${objectId} not applied: ${result.reason}`);
+  }
 }
 
 /** `refund.*`: the refund is re-read and applied; the event body only names it. */

@@ -11,6 +11,14 @@ export async function disableAutoTopUp(q: Queryable, input: { organizationId: st
     .where(eq(autoTopUpSettings.organizationId, input.organizationId));
 }
 
+/** A payment was disputed: auto top-up off and the saved card forgotten (charging a disputed card again invites more). */
+export async function forgetCardAfterDispute(q: Queryable, input: { organizationId: string; disputeId: string; at: Date }): Promise<void> {
+  await q
+    .update(autoTopUpSettings)
+    .set({ enabled: false, stripePaymentMethodId: null, disabledReason: `A payment was disputed (${input.disputeId}); auto top-up is off and the saved card was removed. Top up by hand to save a card again.`, disabledAt: input.at, updatedAt: input.at })
+    .where(eq(autoTopUpSettings.organizationId, input.organizationId));
+}
+
 /**
  * An auto top-up's charge failed: the attempt becomes `failed` and auto top-up turns off, in one transaction.
  * Only the call that moves the attempt out of `pending` turns it off, so a repeated or late failure event for

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { journalEntries, ledgerLines, meterOutbox, organizationBilling, stripeCustomers, stripeInvoices } from "../../../db/schema";
 import { newId } from "../../../lib/ids";
 import { centsToNanos, divRoundHalfUp, usdToNanos } from "../../../lib/money";
+import { createTopUp } from "../top-ups/create-top-up";
 import { DB_KINDS } from "../../../test/database";
 import { startFakeStripe, type FakeStripe } from "../../../test/fake-stripe";
 import { startTestMarketplace, type TestMarketplace } from "../../../test/marketplace";
@@ -203,5 +204,16 @@ describe.each(DB_KINDS)("invoiced organizations through Stripe on %s", (kind) =>
     const [paid] = await db().select().from(stripeInvoices).where(eq(stripeInvoices.id, invoice.id));
     expect(paid).toMatchObject({ status: "paid", amountPaidNanos: centsToNanos(invoice.amount_due) });
     await reserveFunds(svc(), { organizationId: buyer.organizationId, apiKeyId: buyer.apiKeyId, monthly_spend_limit_nanos: null, requestId: newId("request"), amount_nanos: 1n });
+  });
+  it("another product billed to the same customer is not inference credit, and an invoiced organization buys no prepaid credit", async () => {
+    const before = await accountBalanceNanos(db(), "buyer_balance", buyer.organizationId);
+    const foreign = await fake.client().subscriptions.create({ customer, items: [{ price: fake.meteredPriceId }] });
+    await fake.client().billing.meterEvents.create({ event_name: "spotlane_usage_nanos", payload: { stripe_customer_id: customer, value: "50000000000" }, identifier: "another-product-1" });
+    const invoice = await fake.invoiceSubscription(foreign.id, "paid");
+    expect(invoice.amount_paid).toBeGreaterThan(0);
+    await delivered();
+    expect(await accountBalanceNanos(db(), "buyer_balance", buyer.organizationId)).toBe(before);
+    expect(await db().select().from(stripeInvoices).where(eq(stripeInvoices.id, invoice.id))).toEqual([]);
+    await expect(createTopUp(svc(), { organizationId: buyer.organizationId, userId: "user_invoiced", amount_nanos: usdToNanos("20") })).rejects.toMatchObject({ code: "conflict" });
   });
 });

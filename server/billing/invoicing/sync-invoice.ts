@@ -41,6 +41,9 @@ export async function syncInvoice(ctx: ServiceContext & { stripe: StripeBilling 
   const [customer] = await ctx.db.select().from(stripeCustomers).where(eq(stripeCustomers.stripeCustomerId, customerId));
   if (!customer) return { applied: false, reason: `customer ${customerId} is not one of ours` };
   const organizationId = customer.organizationId;
+  // Only the subscription Spotlane created for this organization (its metadata, copied onto every invoice it
+  // bills) is usage: another product billed to the same customer must never become inference credit or debt.
+  if (invoice.parent?.subscription_details?.metadata?.organization_id !== organizationId) return { applied: false, reason: "not a Spotlane usage subscription (its metadata names no organization of ours)" };
   const status = invoice.status ?? "draft";
   const attempted = invoice.attempted || (input.paymentFailed === true && status === "open");
   const amount_paid_nanos = centsToNanos(invoice.amount_paid);

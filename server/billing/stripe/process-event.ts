@@ -32,12 +32,13 @@ export async function processStripeEvent(
   input: { eventId: string; final: boolean; handlers?: StripeEventHandlers },
 ): Promise<ProcessOutcome> {
   const db = ctx.services.db;
-  const [row] = await db.select({ status: stripeEvents.status, type: stripeEvents.type, payload: stripeEvents.payload }).from(stripeEvents).where(eq(stripeEvents.id, input.eventId));
+  const [row] = await db.select({ status: stripeEvents.status, type: stripeEvents.type, payload: stripeEvents.payload, account: stripeEvents.account }).from(stripeEvents).where(eq(stripeEvents.id, input.eventId));
   if (!row) return "missing";
   if (row.status !== "received") return "skipped";
   const fence = and(eq(stripeEvents.id, input.eventId), eq(stripeEvents.status, "received"));
   const handlers = input.handlers ?? STRIPE_EVENT_HANDLERS;
-  const handler = handlers[row.type as Stripe.Event.Type] as StripeEventHandler<Stripe.Event.Type> | undefined;
+  // Connect events (a connected account's objects) are stored for the payouts work; no buyer handler may act on them.
+  const handler = row.account ? undefined : (handlers[row.type as Stripe.Event.Type] as StripeEventHandler<Stripe.Event.Type> | undefined);
   if (!handler) {
     await db.update(stripeEvents).set({ status: "ignored", processedAt: ctx.services.now() }).where(fence);
     return "ignored";

@@ -1,6 +1,6 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
-import { organizations, topUps } from "../../../db/schema";
+import { organizationBilling, organizations, topUps } from "../../../db/schema";
 import { newId } from "../../../lib/ids";
 import { formatUsd, NANOS_PER_CENT, nanosToCents } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
@@ -42,6 +42,9 @@ export async function createTopUp(ctx: ServiceContext, input: CreateTopUpInput):
     const [org] = await tx.select({ deletedAt: organizations.deletedAt }).from(organizations).where(eq(organizations.id, organizationId)).for("update");
     if (!org) throw new ServiceError("not_found", "No such organization.");
     if (org.deletedAt) throw new ServiceError("forbidden", "This organization is closed.");
+    // Invoiced usage is paid by the monthly invoice; prepaid credit would sit unused beside it.
+    const [billing] = await tx.select({ mode: organizationBilling.mode }).from(organizationBilling).where(eq(organizationBilling.organizationId, organizationId));
+    if (billing?.mode === "invoiced") throw new ServiceError("conflict", "This organization is invoiced monthly for its usage; it does not buy prepaid credit.");
     const [{ pending }] = (await tx
       .select({ pending: sql<number>`count(*)::int` })
       .from(topUps)
