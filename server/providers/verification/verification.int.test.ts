@@ -358,8 +358,10 @@ describe.each(DB_KINDS)("canary verification on %s", (kind) => {
     await until("three single-stream canaries", async () => (await runsOf(offer.id)).filter((r) => r.ok && r.stream && r.concurrency === 1).length >= 3);
     const after = await offerOf(machineId);
     const alone = median((await runsOf(after.id)).filter((r) => r.ok && r.stream && r.concurrency === 1).map((r) => r.decodeTokensPerSecond!))!;
-    // Routing and quotes read the per-stream speed with every claimed slot busy: about a quarter of one stream alone.
-    expect(after.verifiedDecodeTokensPerSecond!).toBeLessThan(alone / 2);
+    // Routing and quotes read the per-stream speed with every claimed slot busy: about a quarter of one stream alone
+    // on a quiet machine, nearer half on a loaded one (the single-stream canaries slow down too); one stream's own
+    // speed, what the old single-stream canaries verified, is about `alone`.
+    expect(after.verifiedDecodeTokensPerSecond!).toBeLessThan(alone * 0.75);
     expect(after.verifiedDecodeTokensPerSecond!).toBeGreaterThan(0);
     await liar.drain(2_000);
   });
