@@ -109,3 +109,24 @@ describe("dispatch connects only where the endpoint policy allows", () => {
     }
   });
 });
+
+describe("an answer we stop reading", () => {
+  it("cancelling an unread body is quiet: no uncaught AbortError to take the process down", async () => {
+    // A provider that answers 500 (refused canaries and failovers cancel the body unread).
+    const hanging = await countingServer((_h, res) => res.writeHead(500, { "content-type": "text/plain" }).end("nope"));
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on("uncaughtException", onUncaught);
+    try {
+      const res = await send({ endpointUrl: `http://127.0.0.1:${hanging.port}`, machineSecret: "s" }, new EndpointPolicy({ allowed: ["127.0.0.0/8"] }));
+      expect(res.ok).toBe(false);
+      await res.body.cancel();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+      hanging.server.closeAllConnections();
+      hanging.server.close();
+    }
+  });
+});

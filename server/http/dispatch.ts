@@ -126,7 +126,9 @@ export async function dispatchToAgent(
     status: res.statusCode,
     ok: res.statusCode >= 200 && res.statusCode < 300,
     headers: res.headers,
-    body: Object.assign(body as AsyncIterable<Uint8Array>, { cancel: async () => void body.destroy() }),
+    // Destroying an unfinished undici body emits 'error' (AbortError): with no listener that is an uncaught
+    // exception, so a provider's refused or cut-short answer could take the whole process down.
+    body: Object.assign(body as AsyncIterable<Uint8Array>, { cancel: async () => void body.on("error", () => {}).destroy() }),
     text: () => body.text(),
     json: () => body.json(),
   };
