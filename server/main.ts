@@ -29,7 +29,7 @@ import { KeyRateLimiter } from "./gateway/rate-limiter";
 import { OfferBook } from "./gateway/offer-book";
 import { SpotPriceCache } from "./market/spot-price-cache";
 import { StandingBidCache } from "./market/standing-bid-cache";
-import { limitRequestBody, webBodyLimitFor } from "./http/body-limit";
+import { DEFAULT_WEB_BODY_LIMIT_BYTES, limitRequestBody } from "./http/body-limit";
 import { CLIENT_IP_HEADER, resolveClientIp } from "./http/client-ip";
 import { metricsAccess } from "./http/metrics-access";
 import { dashboardSecurityHeaders } from "./http/security-headers";
@@ -177,7 +177,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (clientIp) req.headers[CLIENT_IP_HEADER] = clientIp;
     else delete req.headers[CLIENT_IP_HEADER];
     for (const [name, value] of securityHeaders) res.setHeader(name, value);
-    if (!limitRequestBody(req, res, webBodyLimitFor(req.url ?? "/"))) return;
+    if (!limitRequestBody(req, res, DEFAULT_WEB_BODY_LIMIT_BYTES)) return;
     void handler(req, res);
   };
   const serveMetrics = (req: IncomingMessage, res: ServerResponse, clientIp: string | null) => {

@@ -37,8 +37,7 @@ export function AutoTopUpForm({ settings, min_nanos, max_nanos, canManage }: { s
     if (!a.ok) return setInvalid(`Amount: ${a.message}`);
     setInvalid(null);
     try {
-      const next = await save.mutateAsync({ enabled, threshold_usd: t.text, amount_usd: a.text });
-      setEnabled(next.enabled);
+      await save.mutateAsync({ enabled, threshold_usd: t.text, amount_usd: a.text });
       setSaved(true);
     } catch {
       // Shown from the mutation's error below.

@@ -30,7 +30,8 @@ function Amount({ label, nanos, testId, tone, large }: { label: string; nanos: b
 
 /** The organization's money at a glance: ledger balance, what requests in flight hold, what is left, and what is owed. */
 export function BillingBalanceCard({ overview }: { overview: BillingOverview | undefined }) {
-  const owed = overview && overview.receivable_nanos > 0n;
+  // Invoiced organizations are below zero by design until their invoice is paid: not a refund's receivable.
+  const owed = overview && overview.mode !== "invoiced" && overview.receivable_nanos > 0n;
   return (
     <Card data-testid="billing-balance">
       <CardHeader

@@ -22,9 +22,11 @@ const REFRESH_MS = 5_000;
 export function BillingDashboard({ canManage, sessionId, cancelled }: { canManage: boolean; sessionId: string | null; cancelled: boolean }) {
   const trpc = useTRPC();
   const overview = useQuery(trpc.billing.overview.queryOptions(undefined, { refetchInterval: REFRESH_MS }));
-  const topUps = useQuery(trpc.billing.topUps.queryOptions(undefined, { refetchInterval: REFRESH_MS }));
-  const adjustments = useQuery(trpc.billing.adjustments.queryOptions(undefined, { refetchInterval: REFRESH_MS * 2 }));
   const o = overview.data;
+  // Without Stripe there are no top-ups or adjustments to show: nothing to poll.
+  const payments = o?.stripe_configured === true;
+  const topUps = useQuery(trpc.billing.topUps.queryOptions(undefined, { refetchInterval: REFRESH_MS, enabled: payments }));
+  const adjustments = useQuery(trpc.billing.adjustments.queryOptions(undefined, { refetchInterval: REFRESH_MS * 2, enabled: payments }));
   const invoiced = o?.mode === "invoiced";
   const invoices = useQuery(trpc.billing.invoices.queryOptions(undefined, { refetchInterval: REFRESH_MS * 2, enabled: invoiced }));
 
@@ -41,8 +43,9 @@ export function BillingDashboard({ canManage, sessionId, cancelled }: { canManag
       {o?.mode === "prepaid" && canManage && o.top_up_min_nanos !== null && o.top_up_max_nanos !== null ? <TopUpForm min_nanos={o.top_up_min_nanos} max_nanos={o.top_up_max_nanos} /> : null}
       {o?.mode === "prepaid" && o.auto_top_up && o.top_up_min_nanos !== null && o.top_up_max_nanos !== null ? (
         <AutoTopUpForm
-          // Remount when the server's state changes under the form (the worker turned it off, another admin saved).
-          key={`${o.auto_top_up.enabled}:${o.auto_top_up.disabled_reason ?? ""}:${o.auto_top_up.threshold_nanos}:${o.auto_top_up.amount_nanos}`}
+          // Remount when the server turned it off under the form (a decline, a refund); not on this form's own save,
+          // which would wipe its "Saved" message.
+          key={`${o.auto_top_up.disabled_reason ?? ""}:${o.auto_top_up.disabled_at?.getTime() ?? ""}`}
           settings={o.auto_top_up}
           min_nanos={o.top_up_min_nanos}
           max_nanos={o.top_up_max_nanos}

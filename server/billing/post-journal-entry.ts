@@ -4,6 +4,14 @@ import { journalEntries, ledgerLines, type LedgerAccount } from "../../db/schema
 
 export type JournalLine = { account: LedgerAccount; organizationId: string | null; amount_nanos: bigint };
 
+/** Money between a buyer and Stripe (top-ups, refunds, disputes, invoice payments): the buyer's balance moves by `buyer_delta_nanos`, Stripe clearing by the opposite. */
+export function buyerStripeLines(organizationId: string, buyer_delta_nanos: bigint): JournalLine[] {
+  return [
+    { account: "buyer_balance", organizationId, amount_nanos: buyer_delta_nanos },
+    { account: "stripe_clearing", organizationId: null, amount_nanos: -buyer_delta_nanos },
+  ];
+}
+
 /**
  * Posts one balanced journal entry exactly once: a second call with the same idempotency key
  * posts nothing and returns `posted: false`. Call inside the transaction that owns the business change.

@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_WEB_BODY_LIMIT_BYTES, limitRequestBody, webBodyLimitFor } from "./body-limit";
+import { limitRequestBody } from "./body-limit";
 
 const LIMIT = 64 * 1024;
 
@@ -89,11 +89,5 @@ describe("limitRequestBody", () => {
     expect(chunked).toEqual({ status: 200, body: "40000", error: null });
     const sized = await send(port, { headers: { "content-length": String(LIMIT) }, chunks: [Buffer.alloc(LIMIT)] });
     expect(sized).toEqual({ status: 200, body: String(LIMIT), error: null });
-  });
-
-  it("gives the Stripe webhook route its own allowance and every other path the default", () => {
-    expect(webBodyLimitFor("/api/auth/sign-in/email")).toBe(DEFAULT_WEB_BODY_LIMIT_BYTES);
-    expect(webBodyLimitFor("/api/trpc/buyer.apiKeys.create?batch=1")).toBe(DEFAULT_WEB_BODY_LIMIT_BYTES);
-    expect(webBodyLimitFor("/api/stripe/webhook")).toBeGreaterThan(DEFAULT_WEB_BODY_LIMIT_BYTES);
   });
 });

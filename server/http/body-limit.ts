@@ -3,20 +3,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 /** What Next.js route handlers (auth, tRPC) may receive: they read whole bodies into memory. */
 export const DEFAULT_WEB_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/**
- * Paths that need more than the default. Stripe webhook events are JSON well under 1 MB in practice, but
- * an event embedding a large object (an invoice with many lines) can exceed it, and a refused webhook is
- * retried for days; so the webhook route gets more. Exact paths only.
- */
-export const WEB_BODY_LIMIT_BYTES_BY_PATH: Readonly<Record<string, number>> = {
-  "/api/stripe/webhook": 8 * 1024 * 1024,
-};
-
-export function webBodyLimitFor(url: string): number {
-  const path = url.split("?")[0]!;
-  return WEB_BODY_LIMIT_BYTES_BY_PATH[path] ?? DEFAULT_WEB_BODY_LIMIT_BYTES;
-}
-
 function refuse(res: ServerResponse, limit_bytes: number, then?: () => void): void {
   if (res.headersSent) return void (then ? then() : res.destroy());
   const body = JSON.stringify({ error: { message: `Request body exceeds ${limit_bytes} bytes.`, type: "invalid_request_error", code: "request_too_large" } });

@@ -2,18 +2,12 @@ import type Stripe from "stripe";
 import { centsToNanos } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
 import { requireStripe } from "../stripe/client";
-import { postJournalEntry, type JournalLine } from "../post-journal-entry";
+import { buyerStripeLines, postJournalEntry } from "../post-journal-entry";
 import { expandedCharge, resolveChargeOwner } from "./resolve-charge-owner";
 import { recordAdjustment } from "./record-adjustment";
 import { forgetCardAfterDispute } from "../auto-top-up/fail-auto-top-up";
 import type { ApplyAdjustmentResult } from "./types";
 
-function disputeLines(organizationId: string, amount_nanos: bigint, sign: 1n | -1n): JournalLine[] {
-  return [
-    { account: "buyer_balance", organizationId, amount_nanos: -amount_nanos * sign },
-    { account: "stripe_clearing", organizationId: null, amount_nanos: amount_nanos * sign },
-  ];
-}
 
 /**
  * What Stripe moved for a dispute, from its balance transactions: negative ones withdrew the disputed amount,
@@ -72,7 +66,7 @@ export async function applyDispute(ctx: ServiceContext, disputeId: string): Prom
     });
     const posted: string[] = [];
     const post = async (key: string, memo: string, amount_cents: number, sign: 1n | -1n) => {
-      const r = await postJournalEntry(tx, { kind: sign === 1n ? "dispute_withdrawal" : "dispute_reinstatement", idempotencyKey: key, memo, at: ctx.now(), lines: disputeLines(owner.organizationId, centsToNanos(amount_cents), sign) });
+      const r = await postJournalEntry(tx, { kind: sign === 1n ? "dispute_withdrawal" : "dispute_reinstatement", idempotencyKey: key, memo, at: ctx.now(), lines: buyerStripeLines(owner.organizationId, -centsToNanos(amount_cents) * sign) });
       if (r.posted) posted.push(key);
     };
     if (moved.withdrawn_cents > 0) await post(`dispute:${dispute.id}:withdrawn`, `Dispute ${dispute.id}: funds withdrawn`, moved.withdrawn_cents, 1n);

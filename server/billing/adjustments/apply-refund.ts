@@ -3,7 +3,7 @@ import { centsToNanos, formatUsd } from "../../../lib/money";
 import { disableAutoTopUp } from "../auto-top-up/fail-auto-top-up";
 import type { ServiceContext } from "../../context";
 import { requireStripe } from "../stripe/client";
-import { postJournalEntry, type JournalLine } from "../post-journal-entry";
+import { buyerStripeLines, postJournalEntry } from "../post-journal-entry";
 import { expandedCharge, resolveChargeOwner } from "./resolve-charge-owner";
 import { recordAdjustment } from "./record-adjustment";
 import type { ApplyAdjustmentResult } from "./types";
@@ -13,12 +13,6 @@ const REFUND_OUT = new Set(["pending", "requires_action", "succeeded"]);
 /** Terminal: the refund's failure_balance_transaction put the money back (failed), or it never left (canceled). */
 const REFUND_UNDONE = new Set(["failed", "canceled"]);
 
-function refundLines(organizationId: string, amount_nanos: bigint, sign: 1n | -1n): JournalLine[] {
-  return [
-    { account: "buyer_balance", organizationId, amount_nanos: -amount_nanos * sign },
-    { account: "stripe_clearing", organizationId: null, amount_nanos: amount_nanos * sign },
-  ];
-}
 
 /**
  * A refund (full or partial; any number per charge) of a buyer's payment, applied from Stripe's own record.
@@ -62,7 +56,7 @@ export async function applyRefund(ctx: ServiceContext, refundId: string): Promis
     });
     const posted: string[] = [];
     const post = async (key: string, memo: string, sign: 1n | -1n) => {
-      const r = await postJournalEntry(tx, { kind: sign === 1n ? "refund" : "refund_reversal", idempotencyKey: key, memo, at: ctx.now(), lines: refundLines(owner.organizationId, amount_nanos, sign) });
+      const r = await postJournalEntry(tx, { kind: sign === 1n ? "refund" : "refund_reversal", idempotencyKey: key, memo, at: ctx.now(), lines: buyerStripeLines(owner.organizationId, -amount_nanos * sign) });
       if (r.posted) posted.push(key);
     };
     if (REFUND_OUT.has(status) || REFUND_UNDONE.has(status)) await post(`refund:${refund.id}`, `Refund ${refund.id}`, 1n);

@@ -2,10 +2,10 @@ import Stripe from "stripe";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { topUps } from "../../../db/schema";
-import { centsToNanos, NANOS_PER_CENT, nanosToCents } from "../../../lib/money";
+import { centsToNanos, NANOS_PER_CENT } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
 import { ServiceError } from "../../errors";
-import { requireStripe } from "../stripe/client";
+import { requireStripe, stripeAmountCents } from "../stripe/client";
 import { applyRefund } from "./apply-refund";
 
 export type RefundTopUpInput = {
@@ -51,7 +51,7 @@ export async function refundTopUp(ctx: ServiceContext, input: RefundTopUpInput):
     refund = await sctx.stripe.client.refunds.create(
       {
         ...(topUp.stripeChargeId ? { charge: topUp.stripeChargeId } : { payment_intent: topUp.stripePaymentIntentId! }),
-        ...(amount_nanos !== undefined ? { amount: Number(nanosToCents(amount_nanos)) } : {}),
+        ...(amount_nanos !== undefined ? { amount: stripeAmountCents(amount_nanos) } : {}),
         reason: "requested_by_customer",
         metadata: { top_up_id: topUp.id, organization_id: topUp.organizationId },
       },

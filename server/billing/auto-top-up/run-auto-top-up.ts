@@ -2,9 +2,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import Stripe from "stripe";
 import { z } from "zod";
 import { topUps } from "../../../db/schema";
-import { nanosToCents } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
-import { requireStripe, type StripeBilling } from "../stripe/client";
+import { requireStripe, stripeAmountCents, type StripeBilling } from "../stripe/client";
 import { ensureStripeCustomer } from "../stripe/ensure-customer";
 import { markTopUpUnpaid } from "../top-ups/credit-top-up";
 import { applyAutoTopUpPaymentIntent } from "./apply-payment-intent";
@@ -34,7 +33,7 @@ export const paymentIntentIdempotencyKey = (topUpId: string) => `top_up:${topUpI
  */
 export function autoTopUpPaymentIntentParams(topUp: Pick<AttemptRow, "id" | "organizationId" | "amountNanos">, customerId: string, paymentMethodId: string): Stripe.PaymentIntentCreateParams {
   return {
-    amount: Number(nanosToCents(topUp.amountNanos)),
+    amount: stripeAmountCents(topUp.amountNanos),
     currency: "usd",
     customer: customerId,
     payment_method: paymentMethodId,

@@ -1,10 +1,11 @@
 import { and, count, eq, gte, lte } from "drizzle-orm";
-import { autoTopUpSettings, organizationBilling, topUps } from "../../../db/schema";
+import { autoTopUpSettings, topUps } from "../../../db/schema";
 import type { Tx } from "../../../db/client";
 import { newId } from "../../../lib/ids";
 import type { ServiceContext } from "../../context";
 import { getBuyerBalance } from "../balances";
 import { disableAutoTopUp } from "./fail-auto-top-up";
+import { getBillingTerms } from "../invoicing/billing-terms";
 
 /**
  * An attempt whose charge is in flight holds it this long (its `updated_at` is the claim): longer than the
@@ -35,8 +36,8 @@ export async function startAutoTopUpAttempt(ctx: ServiceContext, organizationId:
     const [settings] = await tx.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.organizationId, organizationId));
     if (!settings?.enabled || !settings.stripePaymentMethodId) return { kind: "not_needed" };
     // Invoiced organizations pay their usage by invoice; charging their card as well would bill it twice.
-    const [billing] = await tx.select({ mode: organizationBilling.mode }).from(organizationBilling).where(eq(organizationBilling.organizationId, organizationId));
-    if (billing?.mode === "invoiced") return { kind: "not_needed" };
+    const billing = await getBillingTerms(tx, organizationId);
+    if (billing.mode === "invoiced") return { kind: "not_needed" };
 
     const [inserted] = await tx
       .insert(topUps)

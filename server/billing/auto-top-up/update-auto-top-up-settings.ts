@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { autoTopUpSettings, organizationBilling } from "../../../db/schema";
+import { autoTopUpSettings } from "../../../db/schema";
 import { formatUsd, NANOS_PER_CENT } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
 import { ServiceError } from "../../errors";
 import { requireStripe } from "../stripe/client";
 import { getAutoTopUpSettings, type AutoTopUpSettingsView } from "./get-auto-top-up-settings";
+import { getBillingTerms } from "../invoicing/billing-terms";
 
 export const NO_SAVED_CARD_MESSAGE = "Pay one top-up by card first; its card is saved for auto top-up.";
 
@@ -36,8 +37,8 @@ export async function updateAutoTopUpSettings(ctx: ServiceContext, input: { orga
   await ctx.db.transaction(async (tx) => {
     const [row] = await tx.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.organizationId, organizationId)).for("update");
     if (enabled && !row?.stripePaymentMethodId) throw new ServiceError("conflict", NO_SAVED_CARD_MESSAGE);
-    const [billing] = await tx.select({ mode: organizationBilling.mode }).from(organizationBilling).where(eq(organizationBilling.organizationId, organizationId));
-    if (enabled && billing?.mode === "invoiced") throw new ServiceError("conflict", "This organization is invoiced for its usage; auto top-up is for prepaid credit.");
+    const billing = await getBillingTerms(tx, organizationId);
+    if (enabled && billing.mode === "invoiced") throw new ServiceError("conflict", "This organization is invoiced for its usage; auto top-up is for prepaid credit.");
     const cleared = enabled ? { disabledReason: null, disabledAt: null } : {};
     await tx
       .insert(autoTopUpSettings)

@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import { organizationBilling, stripeCustomers, stripeInvoices } from "../../../db/schema";
 import { centsToNanos, formatUsd } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
-import { postJournalEntry } from "../post-journal-entry";
+import { buyerStripeLines, postJournalEntry } from "../post-journal-entry";
 import type { StripeBilling } from "../stripe/client";
 
 /**
@@ -86,10 +86,7 @@ export async function syncInvoice(ctx: ServiceContext & { stripe: StripeBilling 
         idempotencyKey: `invoice:${invoice.id}:paid`,
         memo: `Invoice ${invoice.number ?? invoice.id} paid`,
         at: invoice.status_transitions?.paid_at ? new Date(invoice.status_transitions.paid_at * 1000) : input.eventCreatedAt,
-        lines: [
-          { account: "buyer_balance", organizationId, amount_nanos: amount_paid_nanos },
-          { account: "stripe_clearing", organizationId: null, amount_nanos: -amount_paid_nanos },
-        ],
+        lines: buyerStripeLines(organizationId, amount_paid_nanos),
       });
       credited_now = posted.posted;
     }

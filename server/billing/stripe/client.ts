@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { usdToNanos } from "../../../lib/money";
+import { nanosToCents, usdToNanos } from "../../../lib/money";
 import type { Env } from "../../env";
 import { ServiceError } from "../../errors";
 
@@ -52,4 +52,11 @@ export function stripeBillingFromEnv(env: Env): StripeBilling | null {
 export function requireStripe<C extends { stripe?: StripeBilling | null }>(ctx: C): C & { stripe: StripeBilling } {
   if (!ctx.stripe) throw new ServiceError("forbidden", "Payments are not configured on this marketplace (STRIPE_SECRET_KEY is unset): it runs on a local test balance.");
   return ctx as C & { stripe: StripeBilling };
+}
+
+/** An amount as Stripe's API takes it (whole cents, a JS number): every amount we send goes through here. */
+export function stripeAmountCents(amount_nanos: bigint): number {
+  const cents = nanosToCents(amount_nanos);
+  if (cents < 0n || cents > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`not a Stripe amount: ${amount_nanos} nanos`);
+  return Number(cents);
 }

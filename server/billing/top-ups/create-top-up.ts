@@ -1,14 +1,15 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
-import { organizationBilling, organizations, topUps } from "../../../db/schema";
+import { organizations, topUps } from "../../../db/schema";
 import { newId } from "../../../lib/ids";
-import { formatUsd, NANOS_PER_CENT, nanosToCents } from "../../../lib/money";
+import { formatUsd, NANOS_PER_CENT } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
 import { ServiceError } from "../../errors";
 import { fallbackLogger } from "../../logger";
-import { requireStripe } from "../stripe/client";
+import { requireStripe, stripeAmountCents } from "../stripe/client";
 import { ensureStripeCustomer } from "../stripe/ensure-customer";
 import { markTopUpUnpaid } from "./credit-top-up";
+import { getBillingTerms } from "../invoicing/billing-terms";
 
 /** Stripe's default Checkout Session lifetime: a pending top-up's page is payable this long after creation. */
 export const CHECKOUT_SESSION_LIFETIME_MS = 24 * 3_600_000;
@@ -43,8 +44,8 @@ export async function createTopUp(ctx: ServiceContext, input: CreateTopUpInput):
     if (!org) throw new ServiceError("not_found", "No such organization.");
     if (org.deletedAt) throw new ServiceError("forbidden", "This organization is closed.");
     // Invoiced usage is paid by the monthly invoice; prepaid credit would sit unused beside it.
-    const [billing] = await tx.select({ mode: organizationBilling.mode }).from(organizationBilling).where(eq(organizationBilling.organizationId, organizationId));
-    if (billing?.mode === "invoiced") throw new ServiceError("conflict", "This organization is invoiced monthly for its usage; it does not buy prepaid credit.");
+    const billing = await getBillingTerms(tx, organizationId);
+    if (billing.mode === "invoiced") throw new ServiceError("conflict", "This organization is invoiced monthly for its usage; it does not buy prepaid credit.");
     const [{ pending }] = (await tx
       .select({ pending: sql<number>`count(*)::int` })
       .from(topUps)
@@ -64,7 +65,7 @@ export async function createTopUp(ctx: ServiceContext, input: CreateTopUpInput):
         mode: "payment",
         customer,
         client_reference_id: topUpId,
-        line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: Number(nanosToCents(amount_nanos)), product_data: { name: TOP_UP_LINE_ITEM_NAME } } }],
+        line_items: [{ quantity: 1, price_data: { currency: "usd", unit_amount: stripeAmountCents(amount_nanos), product_data: { name: TOP_UP_LINE_ITEM_NAME } } }],
         metadata,
         // The card is saved for off-session use so auto top-up can charge it later (the buyer opts in separately).
         payment_intent_data: { metadata, setup_future_usage: "off_session" },

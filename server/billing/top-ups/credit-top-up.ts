@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { topUps } from "../../../db/schema";
 import type { Tx } from "../../../db/client";
-import { postJournalEntry } from "../post-journal-entry";
+import { buyerStripeLines, postJournalEntry } from "../post-journal-entry";
 import { savePaymentMethod } from "../auto-top-up/save-payment-method";
 
 export type PaidPayment = {
@@ -27,10 +27,7 @@ export async function creditTopUp(tx: Tx, input: { topUpId: string; payment: Pai
     idempotencyKey: `top_up:${row.id}`,
     memo: row.kind === "auto" ? "Auto top-up" : "Top-up",
     at: input.at,
-    lines: [
-      { account: "buyer_balance", organizationId: row.organizationId, amount_nanos: row.amountNanos },
-      { account: "stripe_clearing", organizationId: null, amount_nanos: -row.amountNanos },
-    ],
+    lines: buyerStripeLines(row.organizationId, row.amountNanos),
   });
   await tx
     .update(topUps)

@@ -44,4 +44,3 @@ export const STRIPE_EVENT_HANDLERS: { [T in Stripe.Event.Type]?: StripeEventHand
   "invoice.payment_failed": invoicePaymentFailed,
 };
 
-export const HANDLED_EVENT_TYPES = Object.keys(STRIPE_EVENT_HANDLERS) as Stripe.Event.Type[];
