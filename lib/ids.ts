@@ -18,6 +18,9 @@ export const ID_PREFIXES = {
   canaryRun: "can",
   topUp: "tu",
   meterOutbox: "mo",
+  // Not "po": that is Stripe's own payout prefix, and both ids appear side by side on the payouts page.
+  payout: "pyt",
+  payoutRun: "prun",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

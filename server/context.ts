@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { PayoutPolicy } from "./billing/payouts/policy";
 import type { StripeBilling } from "./billing/stripe/client";
 import type { EndpointPolicy } from "./http/endpoint-policy";
 
@@ -17,6 +18,8 @@ export type ServiceContext = {
   trust_offer_claims?: boolean;
   /** Stripe, when configured (STRIPE_SECRET_KEY); null or absent = local test balance only, nothing is ever charged. */
   stripe?: StripeBilling | null;
+  /** When providers' earnings become payable and how often they are paid (README "Payouts"). Absent = the defaults. */
+  payout_policy?: PayoutPolicy;
   /** The marketplace's public base URL (Checkout success/cancel links). */
   base_url?: string;
   /** Which provider endpoints may be registered and called (PROVIDER_ALLOWED_NETWORKS). Absent = public addresses only. */

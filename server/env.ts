@@ -83,8 +83,24 @@ const envSchema = z.object({
   STRIPE_EVENT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** How often the auto top-up worker looks for organizations whose credit fell below their threshold. */
   AUTO_TOP_UP_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
+  /**
+   * Connect webhook endpoint's signing secret, when connected accounts' events (account.updated, their payouts)
+   * go to a separate endpoint as Stripe usually sets up; both secrets are accepted at /api/stripe/webhook.
+   */
+  STRIPE_CONNECT_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, "expected a webhook signing secret (whsec_…)").optional(),
+  /** Payout policy (README "Payouts"): earnings become payable this many days after they are earned (refunds and disputes land first). */
+  PAYOUT_HOLD_DAYS: z.coerce.number().min(0).max(120).default(7),
+  /** Nothing below this is paid out (whole cents, USD). */
+  PAYOUT_MINIMUM_USD: z.string().regex(/^\d+(\.\d{1,2})?$/).default("10"),
+  /** The scheduled payout run happens this long after the previous run (weekly by default). */
+  PAYOUT_RUN_INTERVAL_HOURS: z.coerce.number().min(1 / 60).max(24 * 31).default(168),
+  /** A provider may ask for an early payout at most once in this many hours. */
+  PAYOUT_EARLY_INTERVAL_HOURS: z.coerce.number().min(0).max(24 * 31).default(24),
+  /** How often the payout worker checks whether a run is due and resumes unfinished payouts. */
+  PAYOUT_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
 }).superRefine((env, ctx) => {
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "required when STRIPE_SECRET_KEY is set (the webhook endpoint's signing secret)" });
+  if (Number(env.PAYOUT_MINIMUM_USD) < 0.01) ctx.addIssue({ code: "custom", path: ["PAYOUT_MINIMUM_USD"], message: "must be at least 0.01 (Stripe transfers whole cents)" });
   if (Number(env.TOP_UP_MIN_USD) < 0.5 || Number(env.TOP_UP_MIN_USD) > Number(env.TOP_UP_MAX_USD)) ctx.addIssue({ code: "custom", path: ["TOP_UP_MIN_USD"], message: "must be at least 0.50 and at most TOP_UP_MAX_USD" });
 });
 

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from "../db/client";
 import { usdToNanos } from "../lib/money";
 import { AGENT_API_PREFIX } from "../lib/wire/agent";
 import { createAuth } from "./auth/auth";
+import { payoutPolicyFromEnv } from "./billing/payouts/policy";
 import { stripeBillingFromEnv } from "./billing/stripe/client";
 import type { ServiceContext } from "./context";
 import type { Env } from "./env";
@@ -96,6 +97,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     test_credit_nanos: stripe ? 0n : usdToNanos(env.TEST_CREDIT_USD),
     stripe,
     base_url: baseUrl,
+    payout_policy: payoutPolicyFromEnv(env),
     trust_offer_claims: !env.VERIFICATION_ENABLED,
     endpoint_policy: new EndpointPolicy({ allowed: env.PROVIDER_ALLOWED_NETWORKS }),
   };

@@ -2,6 +2,7 @@ import type { Runtime } from "../server/runtime";
 import { autoTopUpWorker } from "./auto-top-up";
 import { clearingTickWorker } from "./clearing-tick";
 import { meterPushWorker } from "./meter-push";
+import { payoutsWorker } from "./payouts";
 import { pendingTopUpsWorker } from "./pending-top-ups";
 import { stripeEventsWorker } from "./stripe-events";
 import { verificationWorker } from "./verification";
@@ -10,7 +11,7 @@ import type { Worker } from "./worker";
 export type { Worker } from "./worker";
 
 /** Every worker the `workers` role runs. Add one line per worker file. */
-export const WORKERS: Worker[] = [clearingTickWorker, verificationWorker, stripeEventsWorker, autoTopUpWorker, meterPushWorker, pendingTopUpsWorker];
+export const WORKERS: Worker[] = [clearingTickWorker, verificationWorker, stripeEventsWorker, autoTopUpWorker, meterPushWorker, pendingTopUpsWorker, payoutsWorker];
 
 export async function startWorkers(rt: Runtime, workers: Worker[] = WORKERS): Promise<() => Promise<void>> {
   const stops: (() => Promise<void>)[] = [];

@@ -1,7 +1,7 @@
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import { stripeEvents } from "../db/schema";
 import { requireStripe } from "../server/billing/stripe/client";
-import { processStripeEvent, type StripeEventHandlers } from "../server/billing/stripe/process-event";
+import { processStripeEvent, type StripeEventRegistries } from "../server/billing/stripe/process-event";
 import { fallbackLogger } from "../server/logger";
 import type { Worker } from "./worker";
 
@@ -16,9 +16,9 @@ const SWEEP_BATCH = 200;
  * interval. The webhook enqueues as it stores, so the sweep only matters when that enqueue never happened
  * (a process died between the two, a queue outage, a web-only process) or was lost; an event whose job is
  * still queued, backing off or running is not enqueued twice (the queue's singleton key).
- * `handlers` replaces the registry (tests); production uses STRIPE_EVENT_HANDLERS.
+ * `handlers` replaces the registry (tests); production uses STRIPE_EVENT_HANDLERS and STRIPE_CONNECT_EVENT_HANDLERS.
  */
-export function createStripeEventsWorker(opts: { handlers?: StripeEventHandlers } = {}): Worker {
+export function createStripeEventsWorker(opts: { handlers?: Partial<StripeEventRegistries> } = {}): Worker {
   return {
     name: "stripe-events",
     async start(rt) {

@@ -6,3 +6,4 @@ export * from "./ledger";
 export * from "./market";
 export * from "./verification";
 export * from "./payments";
+export * from "./payouts";

@@ -5,12 +5,16 @@ import { organizations } from "./auth";
  * Double-entry ledger (DESIGN §6). Every journal entry's lines sum to zero; balances are sums of lines.
  * Sign convention: a positive amount increases what the account's holder has.
  */
-export const LEDGER_ACCOUNTS = ["buyer_balance", "provider_earnings", "platform_revenue", "test_credit_grants", "stripe_clearing"] as const;
+export const LEDGER_ACCOUNTS = ["buyer_balance", "provider_earnings", "provider_in_transit", "platform_revenue", "test_credit_grants", "stripe_clearing"] as const;
 export type LedgerAccount = (typeof LEDGER_ACCOUNTS)[number];
 
 export const journalEntries = pgTable("journal_entries", {
   id: text("id").primaryKey(),
-  /** request_settlement | test_credit_grant | top_up | refund | dispute_withdrawn | dispute_reinstated | invoice_payment */
+  /**
+   * request_settlement | test_credit_grant | top_up | refund | refund_reversal | dispute_withdrawal | dispute_reinstatement |
+   * invoice_payment | payout | payout_transfer | payout_failure | payout_reversal | clawback | clawback_release
+   * (payouts: server/billing/payouts/README.md).
+   */
   kind: text("kind").notNull(),
   /** Makes every posting exactly-once: a retried settlement or grant collides here. */
   idempotencyKey: text("idempotency_key").notNull().unique(),

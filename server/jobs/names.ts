@@ -9,6 +9,8 @@ export type JobData = {
   "auto-top-up": { organizationId: string };
   /** Push closed meter outbox rows to Stripe's Billing Meter. */
   "meter-push": Record<string, never>;
+  /** Make (or finish) one payout's Stripe transfer and bank payout (payouts.id). */
+  "payout-transfer": { payoutId: string };
 };
 export type JobName = keyof JobData;
-export const JOB_NAMES = ["stripe-event", "auto-top-up", "meter-push"] as const satisfies readonly JobName[];
+export const JOB_NAMES = ["stripe-event", "auto-top-up", "meter-push", "payout-transfer"] as const satisfies readonly JobName[];

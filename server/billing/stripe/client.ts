@@ -14,6 +14,8 @@ export const STRIPE_API_VERSION = Stripe.API_VERSION;
 export type StripeBilling = {
   client: Stripe;
   webhook_secret: string;
+  /** The Connect endpoint's secret, when connected accounts' events come to a second endpoint; null = one secret. */
+  connect_webhook_secret: string | null;
   /** The Billing Meter event name invoiced usage is pushed under (value: nano-USD). */
   meter_event_name: string;
   /** Metered price for invoiced organizations' subscriptions; null = invoicing cannot be switched on. */
@@ -41,6 +43,7 @@ export function stripeBillingFromEnv(env: Env): StripeBilling | null {
   return {
     client: createStripeClient(env.STRIPE_SECRET_KEY, env.STRIPE_API_BASE),
     webhook_secret: env.STRIPE_WEBHOOK_SECRET,
+    connect_webhook_secret: env.STRIPE_CONNECT_WEBHOOK_SECRET ?? null,
     meter_event_name: env.STRIPE_METER_EVENT_NAME,
     metered_price_id: env.STRIPE_METERED_PRICE_ID ?? null,
     top_up_min_nanos: usdToNanos(env.TOP_UP_MIN_USD),

@@ -1,11 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { stripeEvents } from "../../../db/schema";
-import { STRIPE_EVENT_HANDLERS } from "./handlers";
+import { STRIPE_CONNECT_EVENT_HANDLERS, STRIPE_EVENT_HANDLERS } from "./handlers";
 import type { StripeEventHandler, StripeHandlerContext } from "./handlers/types";
 
 /** Event type → handler. Production uses STRIPE_EVENT_HANDLERS; the worker accepts another registry (tests). */
 export type StripeEventHandlers = { [T in Stripe.Event.Type]?: StripeEventHandler<T> };
+/** The platform's own events, and connected accounts' (`event.account` set), each with its registry. */
+export type StripeEventRegistries = { platform: StripeEventHandlers; connect: StripeEventHandlers };
 
 export type ProcessOutcome =
   /** The handler ran and returned. */
@@ -29,16 +31,17 @@ export type ProcessOutcome =
  */
 export async function processStripeEvent(
   ctx: StripeHandlerContext,
-  input: { eventId: string; final: boolean; handlers?: StripeEventHandlers },
+  input: { eventId: string; final: boolean; handlers?: Partial<StripeEventRegistries> },
 ): Promise<ProcessOutcome> {
   const db = ctx.services.db;
   const [row] = await db.select({ status: stripeEvents.status, type: stripeEvents.type, payload: stripeEvents.payload, account: stripeEvents.account }).from(stripeEvents).where(eq(stripeEvents.id, input.eventId));
   if (!row) return "missing";
   if (row.status !== "received") return "skipped";
   const fence = and(eq(stripeEvents.id, input.eventId), eq(stripeEvents.status, "received"));
-  const handlers = input.handlers ?? STRIPE_EVENT_HANDLERS;
-  // Connect events (a connected account's objects) are stored for the payouts work; no buyer handler may act on them.
-  const handler = row.account ? undefined : (handlers[row.type as Stripe.Event.Type] as StripeEventHandler<Stripe.Event.Type> | undefined);
+  // A connected account's events (its account, its bank payouts) never reach a platform handler, nor the reverse:
+  // a provider's Stripe objects must not be mistaken for a buyer's.
+  const handlers = row.account ? (input.handlers?.connect ?? STRIPE_CONNECT_EVENT_HANDLERS) : (input.handlers?.platform ?? STRIPE_EVENT_HANDLERS);
+  const handler = handlers[row.type as Stripe.Event.Type] as StripeEventHandler<Stripe.Event.Type> | undefined;
   if (!handler) {
     await db.update(stripeEvents).set({ status: "ignored", processedAt: ctx.services.now() }).where(fence);
     return "ignored";

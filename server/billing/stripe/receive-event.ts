@@ -27,7 +27,7 @@ export async function receiveStripeEvent(
   if (!input.signature) throw new ServiceError("invalid_input", "Missing Stripe-Signature header: this endpoint only accepts events signed by Stripe.");
   let event: Stripe.Event;
   try {
-    event = stripe.client.webhooks.constructEvent(input.raw, input.signature, stripe.webhook_secret);
+    event = constructWithEither(stripe, input.raw, input.signature);
   } catch (err) {
     // The SDK's messages say what is wrong (no signature for the secret, timestamp outside the tolerance) without leaking it.
     const reason = err instanceof Error ? err.message.split("\n")[0] : "invalid event";
@@ -61,4 +61,14 @@ export async function receiveStripeEvent(
     }
   }
   return { eventId: event.id, type: event.type, duplicate, enqueued };
+}
+
+/** The platform endpoint's secret, then the Connect endpoint's (STRIPE_CONNECT_WEBHOOK_SECRET), when there is one. */
+function constructWithEither(stripe: StripeBilling, raw: Buffer, signature: string): Stripe.Event {
+  try {
+    return stripe.client.webhooks.constructEvent(raw, signature, stripe.webhook_secret);
+  } catch (err) {
+    if (!stripe.connect_webhook_secret) throw err;
+    return stripe.client.webhooks.constructEvent(raw, signature, stripe.connect_webhook_secret);
+  }
 }

@@ -84,7 +84,7 @@ describe.each(DB_KINDS)("Stripe webhook pipeline on %s", (kind) => {
       ...extra,
     });
   const start = (opts: { workers?: boolean; env?: Record<string, string> } = {}) =>
-    startServer({ env: envFor(mkdtempSync(join(tmpdir(), "spotlane-webhook-")), opts.env), web: false, database, workers: opts.workers === false ? false : [createStripeEventsWorker({ handlers })] });
+    startServer({ env: envFor(mkdtempSync(join(tmpdir(), "spotlane-webhook-")), opts.env), web: false, database, workers: opts.workers === false ? false : [createStripeEventsWorker({ handlers: { platform: handlers, connect: {} } })] });
 
   const deliver = (target: RunningServer, payload: string, opts: { secret?: string; timestamp?: number; signature?: string | null } = {}) => {
     const signature = opts.signature === undefined ? signer.generateTestHeaderString({ payload, secret: opts.secret ?? SECRET, timestamp: opts.timestamp }) : opts.signature;

@@ -16,6 +16,16 @@ import { chargeDisputeClosed } from "./charge-dispute-closed";
 import { invoiceFinalized } from "./invoice-finalized";
 import { invoicePaid } from "./invoice-paid";
 import { invoicePaymentFailed } from "./invoice-payment-failed";
+import { transferCreated } from "./transfer-created";
+import { transferUpdated } from "./transfer-updated";
+import { transferReversed } from "./transfer-reversed";
+import { accountUpdated } from "./account-updated";
+import { accountApplicationDeauthorized } from "./account-application-deauthorized";
+import { payoutCreated } from "./payout-created";
+import { payoutUpdated } from "./payout-updated";
+import { payoutPaid } from "./payout-paid";
+import { payoutFailed } from "./payout-failed";
+import { payoutCanceled } from "./payout-canceled";
 import type { StripeEventHandler } from "./types";
 import type Stripe from "stripe";
 
@@ -42,5 +52,23 @@ export const STRIPE_EVENT_HANDLERS: { [T in Stripe.Event.Type]?: StripeEventHand
   "invoice.finalized": invoiceFinalized,
   "invoice.paid": invoicePaid,
   "invoice.payment_failed": invoicePaymentFailed,
+  // Transfers are the platform's objects (server/billing/payouts/README.md).
+  "transfer.created": transferCreated,
+  "transfer.updated": transferUpdated,
+  "transfer.reversed": transferReversed,
+};
+
+/**
+ * Connected accounts' events (`event.account` set): their account and their own bank payouts. Subscribe a Connect
+ * endpoint (or the same one, "Listen to events on Connected accounts") to exactly these (README "Payouts").
+ */
+export const STRIPE_CONNECT_EVENT_HANDLERS: { [T in Stripe.Event.Type]?: StripeEventHandler<T> } = {
+  "account.updated": accountUpdated,
+  "account.application.deauthorized": accountApplicationDeauthorized,
+  "payout.created": payoutCreated,
+  "payout.updated": payoutUpdated,
+  "payout.paid": payoutPaid,
+  "payout.failed": payoutFailed,
+  "payout.canceled": payoutCanceled,
 };
 
