@@ -12,13 +12,17 @@ const LINKS = [
   { href: "/market", label: "Market" },
 ] as const;
 
+/** After "Provider": where providers get paid (members with the provider role; admins hold every role). */
+const PAYOUTS_LINK = { href: "/dashboard/payouts", label: "Payouts" } as const;
+
 const OPERATOR_LINKS = [{ href: "/operations", label: "Operations" }] as const;
 
-export function NavLinks({ operator = false }: { operator?: boolean }) {
+export function NavLinks({ operator = false, payouts = true }: { operator?: boolean; payouts?: boolean }) {
   const pathname = usePathname();
+  const links = LINKS.flatMap((link): { href: string; label: string }[] => (link.href === "/dashboard/provider" && payouts ? [link, PAYOUTS_LINK] : [link]));
   return (
     <nav aria-label="Main" className="flex flex-wrap gap-1">
-      {[...LINKS, ...(operator ? OPERATOR_LINKS : [])].map((link) => {
+      {[...links, ...(operator ? OPERATOR_LINKS : [])].map((link) => {
         const active = pathname === link.href;
         return (
           <Link

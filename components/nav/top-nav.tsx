@@ -2,8 +2,11 @@ import Link from "next/link";
 import { NavLinks } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
 
-/** Signed-in header: brand, sections, whose organization this is, sign-out. */
-export function TopNav({ organizationName, userEmail, operator = false }: { organizationName: string | null; userEmail: string; operator?: boolean }) {
+/**
+ * Signed-in header: brand, sections, whose organization this is, sign-out. `payouts`: show the Payouts link (pass
+ * hasRole(memberRole, "provider"); the page itself says who may read it).
+ */
+export function TopNav({ organizationName, userEmail, operator = false, payouts = true }: { organizationName: string | null; userEmail: string; operator?: boolean; payouts?: boolean }) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
@@ -11,7 +14,7 @@ export function TopNav({ organizationName, userEmail, operator = false }: { orga
           <Link href="/dashboard" className="text-lg font-semibold tracking-tight text-slate-900">
             Spotlane
           </Link>
-          <NavLinks operator={operator} />
+          <NavLinks operator={operator} payouts={payouts} />
         </div>
         <div className="flex items-center gap-3 text-sm">
           <div className="text-right">

@@ -1,9 +1,11 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { formatUsd } from "@/lib/money";
 import { QueryError } from "../query-state";
 import { useTRPC } from "../trpc/react";
+import { buttonClasses } from "../ui/button";
 import { Card, CardBody, CardHeader } from "../ui/card";
 
 export function EarningsCard() {
@@ -11,7 +13,15 @@ export function EarningsCard() {
   const earnings = useQuery(trpc.provider.earnings.queryOptions(undefined, { refetchInterval: 5_000 }));
   return (
     <Card>
-      <CardHeader title="Earnings" description="Credited per request after the platform fee. Payouts are not enabled yet." />
+      <CardHeader
+        title="Earnings"
+        description="Credited per request after the platform fee, paid out through Stripe after the hold period."
+        actions={
+          <Link href="/dashboard/payouts" className={buttonClasses("secondary", "sm")} data-testid="earnings-payouts-link">
+            Payouts and statements
+          </Link>
+        }
+      />
       <CardBody>
         {earnings.error ? (
           <QueryError error={earnings.error} />

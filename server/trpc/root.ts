@@ -4,6 +4,7 @@ import { buyerRouter } from "./routers/buyer";
 import { marketRouter } from "./routers/market";
 import { operationsRouter } from "./routers/operations";
 import { organizationRouter } from "./routers/organization";
+import { payoutsRouter } from "./routers/payouts";
 import { providerRouter } from "./routers/provider";
 import { standingBidsRouter } from "./routers/standing-bids";
 
@@ -19,6 +20,8 @@ export const appRouter = createTRPCRouter({
   organization: organizationRouter,
   /** The Billing page: balance, Stripe top-ups, auto top-up, ledger lines, refunds, disputes, invoices. */
   billing: billingRouter,
+  /** The Payouts page: Stripe Connect onboarding, payout balances, history, earnings over time, monthly statements. */
+  payouts: payoutsRouter,
 });
 
 export type AppRouter = typeof appRouter;

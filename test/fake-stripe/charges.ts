@@ -150,9 +150,10 @@ export const chargeRoutes: Route[] = [
     const customer = optString(body, "customer");
     return listOf("/v1/charges", [...store.charges.values()].filter((c) => (!pi || c.payment_intent === pi) && (!customer || c.customer === customer)), body);
   }),
-  route("GET", "/v1/balance_transactions/:id", ({ store, params }) => {
+  route("GET", "/v1/balance_transactions/:id", ({ store, params, account }) => {
     const bt = store.balanceTransactions.get(params[0] as string);
-    if (!bt) throw noSuch("balance transaction", params[0] as string);
+    // Each account sees its own balance transactions only (Stripe-Account: a connected account's).
+    if (!bt || (store.balanceTransactionAccount.get(bt.id) ?? null) !== account) throw noSuch("balance transaction", params[0] as string);
     return bt;
-  }),
+  }, "either"),
 ];

@@ -1,7 +1,7 @@
 /**
  * The hosted Checkout page a browser (or Playwright, or a plain `fetch` with a form body) can use: the amount,
  * three buttons with stable test ids (`pay-card`, `pay-declined`, `pay-async`), a cancel link, and the error
- * after a decline. Also the charge receipt page (`receipt_url`).
+ * after a decline. Also the charge receipt page (`receipt_url`). Connect's pages are in onboarding-page.ts.
  */
 import type Stripe from "stripe";
 import { payCheckout, expireIfDue, type CheckoutMethod } from "./checkout-pay";
@@ -9,7 +9,7 @@ import type { Store } from "./store";
 
 export type PageResponse = { status: number; headers: Record<string, string>; body: string };
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
 
@@ -20,7 +20,7 @@ export function formatUsd(cents: number): string {
   return `${sign}$${Math.floor(abs / 100).toLocaleString("en-US")}.${String(abs % 100).padStart(2, "0")}`;
 }
 
-function page(title: string, inner: string, status = 200): PageResponse {
+export function page(title: string, inner: string, status = 200): PageResponse {
   const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}button{display:block;width:100%;margin:.5rem 0;padding:.7rem;font-size:1rem}.error{color:#b00020}.amount{font-size:2rem;font-weight:600}</style>
 </head><body><p><small>fake Stripe — test mode</small></p>${inner}</body></html>`;

@@ -5,13 +5,20 @@ import { invalidRequest } from "./errors";
 import { optInt, optString } from "./params";
 import type { Store } from "./store";
 
-export type RouteCtx = { store: Store; params: string[]; body: FormObject };
-export type Route = { method: "GET" | "POST" | "DELETE"; path: RegExp; handler: (ctx: RouteCtx) => object };
+/** `account`: the connected account named by the `Stripe-Account` header (checked to exist), or null: the platform. */
+export type RouteCtx = { store: Store; params: string[]; body: FormObject; account: string | null };
+/**
+ * Who a route acts for: `platform` (the default: a Stripe-Account header is refused, the fake models that
+ * resource on the platform only), `connected` (the header is required: the fake models it on connected accounts
+ * only, e.g. their bank payouts), `either` (the balance).
+ */
+export type RouteScope = "platform" | "connected" | "either";
+export type Route = { method: "GET" | "POST" | "DELETE"; path: RegExp; handler: (ctx: RouteCtx) => object; scope: RouteScope };
 
-export function route(method: Route["method"], pattern: string, handler: Route["handler"]): Route {
+export function route(method: Route["method"], pattern: string, handler: Route["handler"], scope: RouteScope = "platform"): Route {
   // "/v1/customers/:id" → ^/v1/customers/([^/]+)$
   const source = pattern.replace(/:[a-z_]+/g, "([^/]+)");
-  return { method, path: new RegExp(`^${source}$`), handler };
+  return { method, path: new RegExp(`^${source}$`), handler, scope };
 }
 
 export function listOf<T extends { id?: string; created: number }>(url: string, items: T[], query: FormObject): Stripe.ApiList<T> {

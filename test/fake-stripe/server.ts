@@ -1,7 +1,8 @@
 /**
- * The fake's node:http server: Stripe's auth, version pinning, Idempotency-Key replay, failure injection,
- * routing to the resource files, `expand[]`, and Stripe's error JSON. Handlers are synchronous, so every API
- * call is atomic (as one Stripe request is) and two calls with one idempotency key cannot both execute.
+ * The fake's node:http server: Stripe's auth, version pinning, the Stripe-Account header (Connect), Idempotency-Key
+ * replay (per account), failure injection, routing to the resource files, `expand[]`, Stripe's error JSON, and the
+ * hosted pages. Handlers are synchronous, so every API call is atomic (as one Stripe request is) and two calls
+ * with one idempotency key cannot both execute.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { FakeStripeError, invalidRequest, type StripeErrorBody } from "./errors";
@@ -10,6 +11,8 @@ import { expandPaths } from "./params";
 import type { Route } from "./router";
 import { applyExpand } from "./expand";
 import { hostedCheckoutGet, hostedCheckoutPost, invoicePage, receiptPage, type PageResponse } from "./hosted-page";
+import { accountAccessError } from "./accounts";
+import { onboardingGet, onboardingPost, expressDashboardPage } from "./onboarding-page";
 import { API_VERSION, snapshot, type Store } from "./store";
 
 export type FailureMode = "500" | "429" | "reset" | "reset_after";
@@ -44,13 +47,27 @@ export function createFakeServer(store: Store, routes: Route[], failures: Failur
     return null;
   }
 
-  function execute(method: string, path: string, body: FormObject): Reply {
+  /**
+   * `Stripe-Account: acct_…` (the SDK's `{ stripeAccount }`): act as that connected account. One the platform
+   * does not control (unknown, or it disconnected the platform) answers 403 as Stripe does.
+   */
+  function connectedAccount(req: IncomingMessage): { account: string | null; error: Reply | null } {
+    const raw = req.headers["stripe-account"];
+    const account = typeof raw === "string" && raw.trim() !== "" ? raw.trim() : null;
+    if (account === null || (store.accounts.has(account) && !store.deauthorized.has(account))) return { account, error: null };
+    const e = accountAccessError(store, account);
+    return { account, error: errorReply(e.status, e.body) };
+  }
+
+  function execute(method: string, path: string, body: FormObject, account: string | null): Reply {
     for (const r of routes) {
       if (r.method !== method) continue;
       const m = r.path.exec(path);
       if (!m) continue;
+      if (r.scope === "platform" && account !== null) throw invalidRequest(`fake-stripe models ${method} ${path} on the platform account only (the request carried Stripe-Account: ${account}).`);
+      if (r.scope === "connected" && account === null) throw invalidRequest(`fake-stripe models ${method} ${path} on connected accounts only: send the Stripe-Account header (the SDK's { stripeAccount }).`);
       const params = m.slice(1).map((p) => decodeURIComponent(p));
-      const result = r.handler({ store, params, body });
+      const result = r.handler({ store, params, body, account });
       const out = applyExpand(store, snapshot(result), expandPaths(body));
       return { status: 200, body: JSON.stringify(out, null, 2), headers: {} };
     }
@@ -64,6 +81,8 @@ export function createFakeServer(store: Store, routes: Route[], failures: Failur
     if (typeof version === "string" && version !== API_VERSION) {
       return errorReply(400, { type: "invalid_request_error", message: `fake-stripe speaks API version ${API_VERSION} only (request asked for ${version}).` });
     }
+    const { account, error: accountError } = connectedAccount(req);
+    if (accountError) return accountError;
     const failure = takeFailure(method, path);
     if (failure === "500") return errorReply(500, { type: "api_error", message: "An unknown error occurred (injected by fake-stripe failNext)." });
     if (failure === "429") return errorReply(429, { type: "invalid_request_error", code: "rate_limit", message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits." }, { "retry-after": "1" });
@@ -78,8 +97,10 @@ export function createFakeServer(store: Store, routes: Route[], failures: Failur
     }
     const key = method === "POST" ? ((req.headers["idempotency-key"] as string | undefined) ?? null) : null;
     const params = JSON.stringify(body);
-    if (key !== null) {
-      const saved = idempotency.get(key);
+    // Stripe scopes idempotency keys per account: one key sent for two connected accounts is two requests.
+    const scopedKey = key === null ? null : `${account ?? "platform"}\u0000${key}`;
+    if (key !== null && scopedKey !== null) {
+      const saved = idempotency.get(scopedKey);
       if (saved) {
         if (saved.method !== method || saved.path !== path || saved.params !== params) {
           return errorReply(400, { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` });
@@ -92,7 +113,7 @@ export function createFakeServer(store: Store, routes: Route[], failures: Failur
     let reply: Reply;
     let save = true;
     try {
-      reply = execute(method, path, body);
+      reply = execute(method, path, body, account);
     } catch (e) {
       if (!(e instanceof FakeStripeError)) throw e;
       reply = errorReply(e.status, { ...e.body, request_log_url: `${store.apiBase}/logs/${requestId}` });
@@ -100,7 +121,7 @@ export function createFakeServer(store: Store, routes: Route[], failures: Failur
     } finally {
       store.request = null;
     }
-    if (key !== null && save) idempotency.set(key, { method, path, params, status: reply.status, body: reply.body, requestId });
+    if (scopedKey !== null && save) idempotency.set(scopedKey, { method, path, params, status: reply.status, body: reply.body, requestId });
     reply.headers["request-id"] = requestId;
     if (key !== null) reply.headers["idempotency-key"] = key;
     return failure === "reset_after" ? { ...reply, failure } : reply;
@@ -120,6 +141,17 @@ export function createFakeServer(store: Store, routes: Route[], failures: Failur
     if (receipt && method === "GET") return receiptPage(store, decodeURIComponent(receipt[1] as string));
     const invoice = /^\/invoices\/([^/]+?)(\/pdf)?$/.exec(path);
     if (invoice && method === "GET") return invoicePage(store, decodeURIComponent(invoice[1] as string));
+    const onboarding = /^\/connect\/onboarding\/([^/]+)$/.exec(path);
+    if (onboarding) {
+      const token = decodeURIComponent(onboarding[1] as string);
+      if (method === "GET") return onboardingGet(store, token);
+      if (method === "POST") {
+        const form = parseForm(raw);
+        return onboardingPost(store, token, typeof form.action === "string" ? form.action : undefined);
+      }
+    }
+    const express = /^\/connect\/express\/([^/]+)$/.exec(path);
+    if (express && method === "GET") return expressDashboardPage(store, decodeURIComponent(express[1] as string));
     return null;
   }
 

@@ -1,5 +1,5 @@
 /**
- * The fake's whole state: one in-memory account. Every object is stored typed with the SDK's own types, so a
+ * The fake's whole state: one in-memory platform account and its connected accounts. Every object is stored typed with the SDK's own types, so a
  * field Stripe adds or renames in a new API version is a compile error here, not a silent drift.
  */
 import type Stripe from "stripe";
@@ -9,6 +9,24 @@ export type PaymentMethodBehaviour = "succeed" | "card_declined" | "authenticati
 
 /** The API request being served (null: a dashboard / customer action), for events' `request`. */
 export type RequestMeta = { id: string; idempotency_key: string | null };
+
+/** What happens to a connected account's bank payout after it is created (`fake.connectPayouts`). */
+export type ConnectPayoutMode = "paid" | "failed" | "manual";
+
+/**
+ * One account link (Stripe keeps the URL's state server-side): single use, and expires after 300 s. `visited`:
+ * the onboarding page was opened (a second GET of the same URL is refused); `done`: submitted or cancelled.
+ */
+export type AccountLinkState = {
+  token: string;
+  account: string;
+  type: "account_onboarding" | "account_update";
+  refresh_url: string;
+  return_url: string;
+  created: number;
+  expires_at: number;
+  state: "new" | "visited" | "done";
+};
 
 export type SessionPaymentData = { metadata: Record<string, string>; setup_future_usage: "off_session" | "on_session" | null; description: string | null };
 
@@ -43,6 +61,24 @@ export type Store = {
   /** How many of `meterEvents` each subscription's invoices already billed (index into the array). */
   subscriptionBilledThrough: Map<string, number>;
   invoices: Map<string, Stripe.Invoice>;
+  /** Connect: connected accounts (acct_…) and their onboarding links by URL token. */
+  accounts: Map<string, Stripe.Account>;
+  accountLinks: Map<string, AccountLinkState>;
+  /** Accounts that disconnected the platform: requests on their behalf are refused from then on (403). */
+  deauthorized: Set<string>;
+  transfers: Map<string, Stripe.Transfer>;
+  transferReversals: Map<string, Stripe.TransferReversal>;
+  /** Connected accounts' bank payouts (po_…), each owned by `payoutAccount`. */
+  payouts: Map<string, Stripe.Payout>;
+  payoutAccount: Map<string, string>;
+  /** The connected account a balance transaction belongs to; absent: the platform's. */
+  balanceTransactionAccount: Map<string, string>;
+  connectPayouts: ConnectPayoutMode;
+  /**
+   * Runs `fn` after the current request has answered (Stripe's asynchronous side: a bank payout moving on).
+   * Set by index.ts, which tracks them so flushWebhooks() waits for them and close() cancels them.
+   */
+  later: (fn: () => void) => void;
   events: Stripe.Event[];
   request: RequestMeta | null;
   /** Set by the webhook dispatcher: records the event and queues its delivery. */
@@ -75,6 +111,16 @@ export function createStore(opts: { apiBase: string; secretKey: string; webhookS
     subscriptions: new Map(),
     subscriptionBilledThrough: new Map(),
     invoices: new Map(),
+    accounts: new Map(),
+    accountLinks: new Map(),
+    deauthorized: new Set(),
+    transfers: new Map(),
+    transferReversals: new Map(),
+    payouts: new Map(),
+    payoutAccount: new Map(),
+    balanceTransactionAccount: new Map(),
+    connectPayouts: "paid",
+    later: (fn) => setImmediate(fn),
     events: [],
     request: null,
     onEvent: () => {},
@@ -102,6 +148,10 @@ export function findById(store: Store, id: string): object | undefined {
     store.meters,
     store.subscriptions,
     store.invoices,
+    store.accounts,
+    store.transfers,
+    store.transferReversals,
+    store.payouts,
   ];
   for (const c of collections) {
     const found = c.get(id);
@@ -110,16 +160,21 @@ export function findById(store: Store, id: string): object | undefined {
   return undefined;
 }
 
-/** Records a Stripe.Event of `type` with a snapshot of `object`; typed so an object of the wrong kind won't compile. */
+/**
+ * Records a Stripe.Event of `type` with a snapshot of `object`; typed so an object of the wrong kind won't compile.
+ * `account`: a connected account's event (Connect): Stripe sets `event.account` and sends it to Connect endpoints.
+ */
 export function emit<T extends Stripe.Event.Type>(
   store: Store,
   type: T,
   object: EventOf<T>["data"]["object"],
   previousAttributes?: Record<string, unknown>,
+  account?: string,
 ): EventOf<T> {
   const event = {
     id: store.id("evt"),
     object: "event",
+    ...(account ? { account } : {}),
     api_version: API_VERSION,
     created: store.now(),
     data: { object: snapshot(object), ...(previousAttributes ? { previous_attributes: snapshot(previousAttributes) } : {}) },

@@ -41,11 +41,16 @@ export class WebhookDispatcher {
   private closed = false;
   private retryTimers = new Set<NodeJS.Timeout>();
 
+  /**
+   * `connectSecret`: what connected accounts' events (`event.account` set) are signed with: a Connect endpoint's
+   * own secret, or (the default) the platform's, as for one endpoint that also listens to connected accounts.
+   */
   constructor(
     private readonly secret: string,
     private readonly rng: Prng,
     url: string | null,
     knobs: Partial<DeliveryKnobs> = {},
+    private readonly connectSecret: string = secret,
   ) {
     this.url = url;
     this.knobs = { ...DEFAULT_KNOBS, ...knobs };
@@ -135,7 +140,7 @@ export class WebhookDispatcher {
     if (url !== null) {
       // Stripe sends pretty-printed JSON; the signature covers these exact bytes.
       const payload = JSON.stringify(event, null, 2);
-      const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: this.secret });
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: event.account ? this.connectSecret : this.secret });
       try {
         const res = await fetch(url, {
           method: "POST",

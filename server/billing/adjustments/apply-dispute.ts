@@ -3,6 +3,8 @@ import { centsToNanos } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
 import { requireStripe } from "../stripe/client";
 import { buyerStripeLines, postJournalEntry } from "../post-journal-entry";
+import { buyerBalanceBeforeAdjustment, clawBackAfterAdjustment } from "../payouts/clawback";
+import { payoutPolicy } from "../payouts/policy";
 import { expandedCharge, resolveChargeOwner } from "./resolve-charge-owner";
 import { recordAdjustment } from "./record-adjustment";
 import { forgetCardAfterDispute } from "../auto-top-up/fail-auto-top-up";
@@ -36,6 +38,9 @@ export function disputeMovements(dispute: Pick<Stripe.Dispute, "balance_transact
  *   reinstatement), never from which event arrived: `closed` before `funds_reinstated`, duplicates, or a
  *   stale concurrent read all converge on the same ledger (a read that sees the reinstatement posts the
  *   withdrawal too, each under its own key).
+ * - Clawback (payouts README): credit the buyer had already spent, taken back by the withdrawal, comes back
+ *   from providers' on-hold earnings from this buyer's requests (`clawback:dispute:<dp_id>:withdrawn`); the
+ *   reinstatement releases it.
  *
  * A Stripe error propagates, nothing is posted, and the job retries.
  */
@@ -52,6 +57,7 @@ export async function applyDispute(ctx: ServiceContext, disputeId: string): Prom
     if (dispute.currency !== "usd" || moved.currencies.some((c) => c !== "usd")) {
       return { outcome: "unsupported", organizationId: owner.organizationId, reason: `dispute ${dispute.id} moves ${[dispute.currency, ...moved.currencies].join("/")}; the ledger is USD` } as const;
     }
+    const buyer_before_nanos = await buyerBalanceBeforeAdjustment(tx, owner.organizationId);
     await recordAdjustment(tx, {
       id: dispute.id,
       kind: "dispute",
@@ -75,6 +81,15 @@ export async function applyDispute(ctx: ServiceContext, disputeId: string): Prom
     // Never more back than was taken: a reinstatement gives back a withdrawal, it does not add credit.
     const reinstated_cents = Math.min(moved.reinstated_cents, moved.withdrawn_cents);
     if (reinstated_cents > 0) await post(`dispute:${dispute.id}:reinstated`, `Dispute ${dispute.id}: funds reinstated`, reinstated_cents, -1n);
+    await clawBackAfterAdjustment(tx, {
+      buyerOrganizationId: owner.organizationId,
+      sourceKey: `dispute:${dispute.id}:withdrawn`,
+      buyer_before_nanos,
+      taken_nanos: posted.includes(`dispute:${dispute.id}:withdrawn`) ? centsToNanos(moved.withdrawn_cents) : null,
+      restored: posted.includes(`dispute:${dispute.id}:reinstated`),
+      now: ctx.now(),
+      policy: payoutPolicy(ctx),
+    });
     return { outcome: "applied", organizationId: owner.organizationId, topUpId: owner.topUpId, status: dispute.status, posted } as const;
   });
 }

@@ -4,6 +4,8 @@ import { disableAutoTopUp } from "../auto-top-up/fail-auto-top-up";
 import type { ServiceContext } from "../../context";
 import { requireStripe } from "../stripe/client";
 import { buyerStripeLines, postJournalEntry } from "../post-journal-entry";
+import { buyerBalanceBeforeAdjustment, clawBackAfterAdjustment } from "../payouts/clawback";
+import { payoutPolicy } from "../payouts/policy";
 import { expandedCharge, resolveChargeOwner } from "./resolve-charge-owner";
 import { recordAdjustment } from "./record-adjustment";
 import type { ApplyAdjustmentResult } from "./types";
@@ -26,6 +28,9 @@ const REFUND_UNDONE = new Set(["failed", "canceled"]);
  *   statuses both entries are posted (each exactly once), so a handler that read the refund earlier, while it
  *   was still pending, and posts after can only repeat `refund:<re_id>`: any order nets to Stripe's outcome.
  * - The organization is the top-up the charge paid, else the charge's Stripe customer; neither → `not_ours`.
+ * - Clawback (payouts README): credit the buyer had already spent, taken back by `refund:<re_id>`, comes back
+ *   from providers' on-hold earnings from this buyer's requests (`clawback:refund:<re_id>`); the reversal
+ *   releases it.
  *
  * Re-reads the refund (charge expanded) and never trusts an event body. A Stripe error propagates, nothing is
  * posted, and the job retries.
@@ -42,6 +47,7 @@ export async function applyRefund(ctx: ServiceContext, refundId: string): Promis
     if (refund.currency !== "usd") return { outcome: "unsupported", organizationId: owner.organizationId, reason: `refund ${refund.id} is in ${refund.currency}; the ledger is USD` } as const;
     const amount_nanos = centsToNanos(refund.amount);
     const status = refund.status ?? "unknown";
+    const buyer_before_nanos = await buyerBalanceBeforeAdjustment(tx, owner.organizationId);
     await recordAdjustment(tx, {
       id: refund.id,
       kind: "refund",
@@ -65,6 +71,15 @@ export async function applyRefund(ctx: ServiceContext, refundId: string): Promis
       await disableAutoTopUp(tx, { organizationId: owner.organizationId, reason: `A refund of ${formatUsd(amount_nanos, 2)} was made, so auto top-up was turned off rather than charge your card again at once. Turn it on again if you want it.`, at: ctx.now() });
     }
     if (REFUND_UNDONE.has(status)) await post(`refund:${refund.id}:reversed`, `Refund ${refund.id} ${status}: credit restored`, -1n);
+    await clawBackAfterAdjustment(tx, {
+      buyerOrganizationId: owner.organizationId,
+      sourceKey: `refund:${refund.id}`,
+      buyer_before_nanos,
+      taken_nanos: posted.includes(`refund:${refund.id}`) ? amount_nanos : null,
+      restored: posted.includes(`refund:${refund.id}:reversed`),
+      now: ctx.now(),
+      policy: payoutPolicy(ctx),
+    });
     return { outcome: "applied", organizationId: owner.organizationId, topUpId: owner.topUpId, status, posted } as const;
   });
 }

@@ -7,6 +7,9 @@ import { refundTopUp } from "../../billing/adjustments/refund-top-up";
 import { usdToNanos } from "../../../lib/money";
 import { listOrganizationBilling, meterOutboxSummary } from "../../billing/invoicing/invoicing-overview";
 import { setOrganizationBilling } from "../../billing/invoicing/set-organization-billing";
+import { runPayouts } from "../../billing/payouts/run-payouts";
+import { payoutRuns } from "../../../db/schema";
+import { desc } from "drizzle-orm";
 import { createTRPCRouter, protectedProcedure } from "../init";
 
 /** Platform operators only (OPERATOR_EMAILS); everyone else gets FORBIDDEN, whatever their organization role. */
@@ -47,4 +50,20 @@ export const operationsRouter = createTRPCRouter({
   setOrganizationBilling: operatorProcedure
     .input(z.object({ organization_id: z.string().regex(/^org_[0-9a-z]{26}$/, "an organization id (org_…)"), mode: z.enum(["prepaid", "invoiced"]), credit_limit_usd: z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, "a USD amount, like 500 or 1250.50") }))
     .mutation(({ ctx, input }) => setOrganizationBilling(ctx.runtime.services, { organizationId: input.organization_id, mode: input.mode, credit_limit_nanos: usdToNanos(input.credit_limit_usd) })),
+  /** Pay every eligible provider now (the same run the schedule makes); each provider at most once per run. */
+  runPayouts: operatorProcedure.mutation(({ ctx }) => {
+    if (!ctx.runtime.services.stripe) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "Payouts are not configured on this marketplace (STRIPE_SECRET_KEY is unset)." });
+    const jobs = ctx.runtime.jobs;
+    if (!jobs) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "The job queue is not running here (workers are off): a run's transfers would never be sent." });
+    return runPayouts(ctx.runtime.services, jobs, { trigger: "operator", userId: ctx.user.id });
+  }),
+  /** The most recent payout runs, scheduled and operator-started, newest first. */
+  payoutRuns: operatorProcedure.input(z.object({ limit: z.number().int().min(1).max(100).default(20) }).optional()).query(async ({ ctx, input }) => ({
+    payouts_configured: Boolean(ctx.runtime.services.stripe),
+    runs: await ctx.runtime.services.db
+      .select({ id: payoutRuns.id, trigger: payoutRuns.trigger, started_at: payoutRuns.startedAt, finished_at: payoutRuns.finishedAt, payouts_created: payoutRuns.payoutsCreated, total_nanos: payoutRuns.totalNanos, started_by_user_id: payoutRuns.startedByUserId })
+      .from(payoutRuns)
+      .orderBy(desc(payoutRuns.startedAt), desc(payoutRuns.id))
+      .limit(input?.limit ?? 20),
+  })),
 });

@@ -1,6 +1,5 @@
+import { handleBankPayoutEvent } from "../../payouts/handle-payout-events";
 import type { StripeEventHandler } from "./types";
 
-// PLACEHOLDER (lead): the owning helper replaces this body.
-export const payoutCanceled: StripeEventHandler<"payout.canceled"> = async () => {
-  throw new Error("payout.canceled handler not implemented yet");
-};
+/** `payout.canceled`: the bank payout was canceled: the next run asks again (re-read, apply-bank-payout.ts). */
+export const payoutCanceled: StripeEventHandler<"payout.canceled"> = (ctx, event) => handleBankPayoutEvent(ctx, event);

@@ -1,6 +1,5 @@
+import { handleBankPayoutEvent } from "../../payouts/handle-payout-events";
 import type { StripeEventHandler } from "./types";
 
-// PLACEHOLDER (lead): the owning helper replaces this body.
-export const payoutCreated: StripeEventHandler<"payout.created"> = async () => {
-  throw new Error("payout.created handler not implemented yet");
-};
+/** `payout.created`: a connected account's bank payout, re-read and applied to ours (server/billing/payouts/apply-bank-payout.ts). */
+export const payoutCreated: StripeEventHandler<"payout.created"> = (ctx, event) => handleBankPayoutEvent(ctx, event);

@@ -1,6 +1,5 @@
+import { handleBankPayoutEvent } from "../../payouts/handle-payout-events";
 import type { StripeEventHandler } from "./types";
 
-// PLACEHOLDER (lead): the owning helper replaces this body.
-export const payoutFailed: StripeEventHandler<"payout.failed"> = async () => {
-  throw new Error("payout.failed handler not implemented yet");
-};
+/** `payout.failed`: the bank payout failed: its message is shown and the next run asks again (re-read, apply-bank-payout.ts). */
+export const payoutFailed: StripeEventHandler<"payout.failed"> = (ctx, event) => handleBankPayoutEvent(ctx, event);

@@ -1,6 +1,5 @@
+import { handleBankPayoutEvent } from "../../payouts/handle-payout-events";
 import type { StripeEventHandler } from "./types";
 
-// PLACEHOLDER (lead): the owning helper replaces this body.
-export const payoutPaid: StripeEventHandler<"payout.paid"> = async () => {
-  throw new Error("payout.paid handler not implemented yet");
-};
+/** `payout.paid`: the provider's bank payout arrived: the payout becomes paid (re-read, server/billing/payouts/apply-bank-payout.ts). */
+export const payoutPaid: StripeEventHandler<"payout.paid"> = (ctx, event) => handleBankPayoutEvent(ctx, event);

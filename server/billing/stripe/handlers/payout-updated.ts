@@ -1,6 +1,5 @@
+import { handleBankPayoutEvent } from "../../payouts/handle-payout-events";
 import type { StripeEventHandler } from "./types";
 
-// PLACEHOLDER (lead): the owning helper replaces this body.
-export const payoutUpdated: StripeEventHandler<"payout.updated"> = async () => {
-  throw new Error("payout.updated handler not implemented yet");
-};
+/** `payout.updated`: a connected account's bank payout changed (e.g. in transit, arrival date); re-read and applied. */
+export const payoutUpdated: StripeEventHandler<"payout.updated"> = (ctx, event) => handleBankPayoutEvent(ctx, event);

@@ -1,6 +1,5 @@
+import { handleTransferEvent } from "../../payouts/handle-payout-events";
 import type { StripeEventHandler } from "./types";
 
-// PLACEHOLDER (lead): the owning helper replaces this body.
-export const transferCreated: StripeEventHandler<"transfer.created"> = async () => {
-  throw new Error("transfer.created handler not implemented yet");
-};
+/** `transfer.created`: books the transfer if the payout job died before it could (server/billing/payouts/apply-transfer.ts). */
+export const transferCreated: StripeEventHandler<"transfer.created"> = (ctx, event) => handleTransferEvent(ctx, event);

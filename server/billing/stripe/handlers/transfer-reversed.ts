@@ -1,6 +1,5 @@
+import { handleTransferEvent } from "../../payouts/handle-payout-events";
 import type { StripeEventHandler } from "./types";
 
-// PLACEHOLDER (lead): the owning helper replaces this body.
-export const transferReversed: StripeEventHandler<"transfer.reversed"> = async () => {
-  throw new Error("transfer.reversed handler not implemented yet");
-};
+/** `transfer.reversed`: each reversal returns its amount to payable, once (server/billing/payouts/apply-transfer.ts). */
+export const transferReversed: StripeEventHandler<"transfer.reversed"> = (ctx, event) => handleTransferEvent(ctx, event);

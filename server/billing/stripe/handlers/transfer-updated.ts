@@ -1,6 +1,5 @@
+import { handleTransferEvent } from "../../payouts/handle-payout-events";
 import type { StripeEventHandler } from "./types";
 
-// PLACEHOLDER (lead): the owning helper replaces this body.
-export const transferUpdated: StripeEventHandler<"transfer.updated"> = async () => {
-  throw new Error("transfer.updated handler not implemented yet");
-};
+/** `transfer.updated`: re-reads the transfer and books any new reversal (server/billing/payouts/apply-transfer.ts). */
+export const transferUpdated: StripeEventHandler<"transfer.updated"> = (ctx, event) => handleTransferEvent(ctx, event);
