@@ -41,7 +41,13 @@ describe("describePayoutAccount", () => {
     ]);
     expect(view.requirements.every((r) => r.due === "past_due")).toBe(true);
     expect(view.tax.status).toBe("needed");
-    expect(view.disabled_reason).toBe("Stripe needs the information listed here before it can pay you.");
+    // Not "paused": Stripe disables every account until onboarding is submitted.
+    expect(view.disabled_reason).toBeNull();
+  });
+
+  it("payouts switched off after onboarding: the reason in words", () => {
+    const view = describePayoutAccount(row({ payoutsEnabled: false, transfersCapability: "inactive" }, { currently_due: ["external_account"], past_due: ["external_account"], disabled_reason: "requirements.past_due" }), stripe);
+    expect(view).toMatchObject({ state: "action_required", can_receive_payouts: false, disabled_reason: "Stripe needs the information listed here before it can pay you." });
   });
 
   it("submitted, transfers active, nothing due: enabled, tax on file", () => {
@@ -105,7 +111,7 @@ describe("describePayoutAccount", () => {
     pending_verification: fc.array(field, { maxLength: 8 }),
     disabled_reason: fc.option(fc.constantFrom("requirements.past_due", "under_review", "rejected.other", "listed", "other", "some_future_reason", DEAUTHORIZED_REASON)),
     current_deadline: fc.option(fc.integer({ min: 1_700_000_000, max: 1_900_000_000 })),
-    errors: fc.constant([]),
+    errors: fc.constant<ConnectRequirements["errors"]>([]),
   });
   const account = fc.record({ detailsSubmitted: fc.boolean(), payoutsEnabled: fc.boolean(), transfersCapability: fc.constantFrom("active", "inactive", "pending", "unrequested") });
 

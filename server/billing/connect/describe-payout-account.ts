@@ -53,7 +53,7 @@ export function describePayoutAccount(row: ConnectedAccountRow | null, opts: { s
     can_receive_payouts,
     requirements,
     deadline: req.current_deadline !== null && (req.currently_due.length > 0 || req.past_due.length > 0) ? new Date(req.current_deadline * 1000) : null,
-    disabled_reason: req.disabled_reason ? disabledReasonLabel(req.disabled_reason) : null,
+    disabled_reason: disabledReasonOf(row, req),
     tax: taxStatusOf(row, req),
   };
 }
@@ -68,6 +68,16 @@ function stateOf(row: ConnectedAccountRow, req: ConnectRequirements, can_receive
   // Nothing is asked of the provider: Stripe is checking what it has (or reviewing the account).
   const checking = req.pending_verification.length > 0 || row.transfersCapability === "pending" || req.disabled_reason === "requirements.pending_verification" || req.disabled_reason === "under_review" || req.disabled_reason === "listed";
   return checking ? "pending_verification" : "action_required";
+}
+
+/**
+ * Stripe marks every new account disabled (`requirements.past_due`) until onboarding is submitted: that is not
+ * something paused, so it is not shown as a reason until then (the requirements list says what is missing).
+ */
+function disabledReasonOf(row: ConnectedAccountRow, req: ConnectRequirements): string | null {
+  if (req.disabled_reason === null) return null;
+  if (!row.detailsSubmitted && req.disabled_reason !== DEAUTHORIZED_REASON) return null;
+  return disabledReasonLabel(req.disabled_reason);
 }
 
 function listRequirements(req: ConnectRequirements): Requirement[] {

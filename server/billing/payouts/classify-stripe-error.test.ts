@@ -30,7 +30,7 @@ describe("transferRefusal", () => {
       stripeError(400, { type: "invalid_request_error", code: "rate_limit" }),
       stripeError(400, { type: "idempotency_error" }),
       stripeError(401, { type: "invalid_request_error" }),
-      new Stripe.errors.StripeConnectionError({ message: "socket hang up" } as never),
+      new Stripe.errors.StripeConnectionError({ message: "socket hang up" }),
       new Error("ECONNRESET"),
     ]) {
       expect(transferRefusal(err)).toBeNull();

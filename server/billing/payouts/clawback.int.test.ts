@@ -179,16 +179,16 @@ describe.each(DB_KINDS)("clawback of on-hold earnings on %s", (kind) => {
   });
 
   it("after the provider was paid (earnings past the hold, then paid out) the platform absorbs it: the provider's lines are untouched and the buyer owes", async () => {
-    const buyer = await paidBuyer("10");
+    const buyer = await paidBuyer("20");
     const p1 = await provider();
-    await spend(buyer, p1, "8", 8 * 24 * HOUR_MS); // 7.20, past the 7-day hold
+    await spend(buyer, p1, "15", 8 * 24 * HOUR_MS); // 13.50, past the 7-day hold
     // Another buyer's recent usage keeps 2.70 of p1 on hold: never this buyer's to claw.
     const other = await mp.createBuyer({ credit_usd: "10" });
     await spend(other, p1, "3");
-    expect(await buckets(p1)).toMatchObject({ balance_nanos: usd("9.90"), on_hold_nanos: usd("2.70"), payable_nanos: usd("7.20") });
-    // Paid: the payable 7.20 is claimed into a payout (provider_earnings → provider_in_transit).
+    expect(await buckets(p1)).toMatchObject({ balance_nanos: usd("16.20"), on_hold_nanos: usd("2.70"), payable_nanos: usd("13.50") });
+    // Paid: the payable 13.50 (above the $10 minimum) is claimed into a payout (provider_earnings → provider_in_transit).
     await db().insert(connectedAccounts).values({ organizationId: p1, stripeAccountId: `acct_clawback_${p1}`, detailsSubmitted: true, payoutsEnabled: true, transfersCapability: "active" });
-    expect(await createPayout(svc(), { organizationId: p1, trigger: "operator", runId: null })).toMatchObject({ outcome: "created", amount_nanos: usd("7.20") });
+    expect(await createPayout(svc(), { organizationId: p1, trigger: "operator", runId: null })).toMatchObject({ outcome: "created", amount_nanos: usd("13.50") });
     const linesBefore = await earningsLines(p1);
 
     // A second buyer whose old usage (4.50, past the hold, payable) is then disputed.
@@ -199,13 +199,14 @@ describe.each(DB_KINDS)("clawback of on-hold earnings on %s", (kind) => {
     await delivered();
     expect(await entries(`clawback:refund:${refund.id}`)).toEqual(new Map());
     expect(await entries(`clawback:dispute:${dispute.id}`)).toEqual(new Map());
-    expect(await buyerBalance(buyer.organizationId)).toBe(-usd("8"));
+    expect(await buyerBalance(buyer.organizationId)).toBe(-usd("15"));
     expect(await buyerBalance(disputer.organizationId)).toBe(-usd("5"));
     const linesAfter = await earningsLines(p1);
     // The second buyer's old request added one line; nothing was taken from any line p1 had.
-    expect(linesAfter.slice(0, linesBefore.length)).toEqual(linesBefore);
-    expect(linesAfter.slice(linesBefore.length).map((l) => l.amount)).toEqual([usd("4.50")]);
-    expect(await buckets(p1)).toMatchObject({ on_hold_nanos: usd("2.70"), payable_nanos: usd("4.50"), in_transit_nanos: usd("7.20") });
+    const before = new Set(linesBefore.map((l) => l.id));
+    expect(linesAfter.filter((l) => before.has(l.id))).toEqual(linesBefore);
+    expect(linesAfter.filter((l) => !before.has(l.id)).map((l) => l.amount)).toEqual([usd("4.50")]);
+    expect(await buckets(p1)).toMatchObject({ on_hold_nanos: usd("2.70"), payable_nanos: usd("4.50"), in_transit_nanos: usd("13.50") });
     await fake.closeDispute(dispute.id, "lost");
   });
 
@@ -287,6 +288,30 @@ describe.each(DB_KINDS)("clawback of on-hold earnings on %s", (kind) => {
     expect(await entries(`clawback:dispute:${dispute.id}`)).toEqual(new Map());
     expect(await buyerBalance(buyer.organizationId)).toBe(usd("1"));
     expect(await buckets(p1)).toMatchObject({ on_hold_nanos: usd("8.10") });
+  });
+
+  it("never takes more than the provider has on hold: earnings already payable are final even when this buyer's are younger", async () => {
+    const p1 = await provider();
+    // Y's usage 6.5 days ago (9.00 held), of which 4 is clawed back now by Y's refund.
+    const y = await paidBuyer("10");
+    await spend(y, p1, "10", 6.5 * 24 * HOUR_MS);
+    const yRefund = await fake.refund(y.chargeId, 400);
+    await delivered();
+    expect(await entries(`clawback:refund:${yRefund.id}`)).toEqual(new Map([[`clawback clawback:refund:${yRefund.id}`, clawbackLines(y.organizationId, { [p1]: "4" })]]));
+    // X's usage now (9.00 held); then, 0.6 days later, Y's usage is past the hold (payable: 9.00) while the
+    // clawback that offset it is still inside it, so p1 has only 9 − 4 = 5 on hold although 9 came from X.
+    const x = await paidBuyer("10");
+    await spend(x, p1, "10");
+    const later = new Date(Date.now() + 0.6 * 24 * HOUR_MS);
+    const at = (now: Date) => getProviderPayoutBalances(db(), { organizationId: p1, now, policy: payoutPolicy(svc()) });
+    expect(await at(later)).toMatchObject({ balance_nanos: usd("14"), on_hold_nanos: usd("5"), payable_nanos: usd("9") });
+    fake.delivery.auto = false;
+    const xRefund = await fake.refund(x.chargeId);
+    expect(await applyRefund({ ...svc(), now: () => later }, xRefund.id)).toMatchObject({ outcome: "applied", posted: [`refund:${xRefund.id}`] });
+    // Short 10, 9 from X's requests, but only the 5 on hold comes back; the payable 9 is untouched, X owes 5.
+    expect(await entries(`clawback:refund:${xRefund.id}`)).toEqual(new Map([[`clawback clawback:refund:${xRefund.id}`, clawbackLines(x.organizationId, { [p1]: "5" })]]));
+    expect(await at(later)).toMatchObject({ balance_nanos: usd("9"), on_hold_nanos: 0n, payable_nanos: usd("9"), owed_nanos: 0n });
+    expect(await buyerBalance(x.organizationId)).toBe(-usd("5"));
   });
 
   it("two refunds of one buyer applied at once claw the combined shortfall, not each its own view of it", async () => {

@@ -283,11 +283,11 @@ describe.each(DB_KINDS)("payout runs on %s", (kind) => {
     const { jobs, sent } = recordingJobs();
     const results = await Promise.allSettled([
       runPayouts(services, jobs, { trigger: "operator" }),
-      requestEarlyPayout(services, jobs, { organizationId: ps[0]!.organizationId }),
+      requestEarlyPayout(services, jobs, { organizationId: ps[0].organizationId }),
       runPayouts(services, jobs, { trigger: "schedule" }),
-      requestEarlyPayout(services, jobs, { organizationId: ps[1]!.organizationId }),
-      requestEarlyPayout(services, jobs, { organizationId: ps[0]!.organizationId }),
-      createPayout(services, { organizationId: ps[2]!.organizationId, trigger: "operator", runId: null }),
+      requestEarlyPayout(services, jobs, { organizationId: ps[1].organizationId }),
+      requestEarlyPayout(services, jobs, { organizationId: ps[0].organizationId }),
+      createPayout(services, { organizationId: ps[2].organizationId, trigger: "operator", runId: null }),
     ]);
     for (const r of results) {
       // An early request that lost the race says so in words; nothing else fails.
