@@ -4,9 +4,11 @@ const PORT = Number(process.env.E2E_PORT ?? 3107);
 const baseURL = `http://127.0.0.1:${PORT}`;
 
 /**
- * Payments (e2e/payments.spec.ts) run against a second marketplace in Stripe mode, paying on the in-repo
- * fake's hosted Checkout page. The fake delivers every webhook three times (2 duplicates), shuffled.
+ * Payments (e2e/payments.spec.ts) and provider payouts (e2e/payouts.spec.ts) run against a second marketplace in
+ * Stripe mode, paying on the in-repo fake's hosted Checkout page and onboarding on its hosted Connect page. The
+ * fake delivers every webhook three times (2 duplicates), shuffled.
  */
+const STRIPE_SPECS = /(payments|payouts)\.spec\.ts$/;
 const E2E_STRIPE = {
   port: Number(process.env.E2E_STRIPE_PORT ?? 3108),
   fakePort: Number(process.env.E2E_FAKE_STRIPE_PORT ?? 12111),
@@ -44,9 +46,9 @@ export default defineConfig({
   },
   projects: [
     // The embedded default (local test balance), on PORT as before.
-    { name: "marketplace", testIgnore: /payments\.spec\.ts$/, use: { baseURL } },
+    { name: "marketplace", testIgnore: STRIPE_SPECS, use: { baseURL } },
     // Stripe mode: its own marketplace and data dir, so the specs above are untouched by it.
-    { name: "payments", testMatch: /payments\.spec\.ts$/, use: { baseURL: stripeBaseURL } },
+    { name: "payments", testMatch: STRIPE_SPECS, use: { baseURL: stripeBaseURL } },
   ],
   webServer: [
     {
@@ -82,6 +84,12 @@ export default defineConfig({
         // Payments are under test here, not canaries: the demo agent is trusted as registered, so a loaded
         // machine (two marketplaces, two agents) cannot suspend it as too slow mid-journey.
         VERIFICATION_ENABLED: "false",
+        // Payouts (e2e/payouts.spec.ts): earnings payable at once, a payout from one cent, the worker checking every
+        // second. The spec's provider runs its own agent on loopback, which a public marketplace refuses.
+        PAYOUT_HOLD_DAYS: "0",
+        PAYOUT_MINIMUM_USD: "0.01",
+        PAYOUT_CHECK_MS: "1000",
+        PROVIDER_ALLOWED_NETWORKS: "127.0.0.0/8",
       },
       timeout: 600_000,
       reuseExistingServer: false,

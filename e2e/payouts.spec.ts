@@ -176,7 +176,7 @@ test("a provider onboards on Stripe's page, earns from a buyer, is paid out, and
   // The CSV: its exact amounts (opening + lines) sum to its closing row, which is the statement's.
   const [download] = await Promise.all([page.waitForEvent("download"), statement.getByTestId("statement-download").click()]);
   expect(download.suggestedFilename()).toMatch(/^spotlane-statement-\d{4}-\d{2}\.csv$/);
-  const [header, ...rows] = parseCsv(await readFile((await download.path())!, "utf8"));
+  const [header, ...rows] = parseCsv(await readFile(await download.path(), "utf8"));
   const col = (name: string) => header!.findIndex((h) => h.startsWith(name));
   const type = col("row_type");
   const exact = col("amount_usd_exact");

@@ -40,7 +40,7 @@ export async function applyBankPayoutObject(tx: Tx, input: { payoutId: string; p
   if (!row || !isCurrentBankPayout(row, input.payout)) return { changed: false };
   const next = bankStatusOf(input.payout);
   if (next === null) return { changed: false };
-  if (row.bankStatus !== null && row.bankPayoutId === input.payout.id && RANK[next] < -1) return { changed: false };
+  if (row.bankStatus !== null && row.bankPayoutId === input.payout.id && RANK[next] < RANK[row.bankStatus]) return { changed: false };
   const status = next === "paid" && row.status === "transferred" ? "paid" : (next === "failed" || next === "canceled") && row.status === "paid" ? "transferred" : row.status;
   await tx
     .update(payouts)
