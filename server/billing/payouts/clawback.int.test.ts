@@ -141,6 +141,8 @@ describe.each(DB_KINDS)("clawback of on-hold earnings on %s", (kind) => {
     await delivered();
     expect(await entries(`clawback:refund:${first.id}`)).toEqual(new Map([[`clawback clawback:refund:${first.id}`, clawbackLines(buyer.organizationId, { [p1]: "2.25", [p2]: "0.75" })]]));
     expect(await buyerBalance(buyer.organizationId)).toBe(0n);
+    // The memo names the source, for the buyer's Billing page and the providers' statements alike.
+    expect((await db().select({ memo: journalEntries.memo }).from(journalEntries).where(eq(journalEntries.idempotencyKey, `clawback:refund:${first.id}`)))[0]!.memo).toContain(`Refund ${first.id}`);
     expect(await buckets(p1)).toMatchObject({ balance_nanos: usd("3.15"), on_hold_nanos: usd("3.15"), payable_nanos: 0n, owed_nanos: 0n });
     expect(await buckets(p2)).toMatchObject({ balance_nanos: usd("1.05"), on_hold_nanos: usd("1.05"), payable_nanos: 0n });
 

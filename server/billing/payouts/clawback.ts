@@ -101,7 +101,7 @@ export async function clawBackHeldEarnings(tx: Tx, input: { buyerOrganizationId:
     ...shares.map((s): JournalLine => ({ account: "provider_earnings", organizationId: s.organizationId, amount_nanos: -s.clawback_nanos })),
     { account: "buyer_balance", organizationId: input.buyerOrganizationId, amount_nanos: clawback_nanos },
   ];
-  const { posted } = await postJournalEntry(tx, { kind: "clawback", idempotencyKey: clawbackKey(input.sourceKey), memo: `Clawback for ${describeSource(input.sourceKey)}: a buyer's payment was taken back while these earnings were on hold`, at: input.now, lines });
+  const { posted } = await postJournalEntry(tx, { kind: "clawback", idempotencyKey: clawbackKey(input.sourceKey), memo: `${describeSource(input.sourceKey)} of credit already spent: taken back from providers' earnings still on hold`, at: input.now, lines });
   return posted ? { posted, clawback_nanos, shares } : none;
 }
 
@@ -119,7 +119,7 @@ export async function releaseClawback(tx: Tx, input: { sourceKey: string; now: D
   const { posted } = await postJournalEntry(tx, {
     kind: "clawback_release",
     idempotencyKey: clawbackReleaseKey(input.sourceKey),
-    memo: `Clawback for ${describeSource(input.sourceKey)} released: the buyer's payment was restored`,
+    memo: `${describeSource(input.sourceKey)} undone: its clawback of on-hold earnings is returned`,
     at: input.now,
     lines: lines.map((l) => ({ account: l.account, organizationId: l.organizationId, amount_nanos: -l.amount_nanos })),
   });
@@ -155,8 +155,8 @@ export async function buyerBalanceBeforeAdjustment(tx: Tx, buyerOrganizationId: 
   return accountBalanceNanos(tx, "buyer_balance", buyerOrganizationId);
 }
 
-/** `refund:re_1` → "refund re_1", `dispute:dp_1:withdrawn` → "dispute dp_1". */
+/** The memo's subject, read by the buyer (Billing page) and the providers (statement): `refund:re_1` → "Refund re_1". */
 function describeSource(sourceKey: string): string {
   const [what, id] = sourceKey.split(":");
-  return id ? `${what} ${id}` : sourceKey;
+  return what && id ? `${what.charAt(0).toUpperCase()}${what.slice(1)} ${id}` : sourceKey;
 }
