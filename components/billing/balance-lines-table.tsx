@@ -20,10 +20,13 @@ const KIND_LABEL: Record<string, string> = {
   top_up: "Top-up",
   test_credit_grant: "Local test credit",
   refund: "Refund",
-  refund_reversed: "Refund reversed",
-  dispute_withdrawn: "Dispute: funds withdrawn",
-  dispute_reinstated: "Dispute won: funds reinstated",
+  // The journal's kinds (db/schema/ledger.ts), not the idempotency keys' suffixes.
+  refund_reversal: "Refund reversed",
+  dispute_withdrawal: "Dispute: funds withdrawn",
+  dispute_reinstatement: "Dispute won: funds reinstated",
   invoice_payment: "Invoice paid",
+  clawback: "Provider earnings returned (refund or dispute)",
+  clawback_release: "Returned earnings released",
 };
 
 function Reference({ line }: { line: BalanceLine }) {

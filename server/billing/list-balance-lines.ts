@@ -32,7 +32,8 @@ export type BalanceLine = BalanceLineRefs & {
  * `invoice:<in_…>:paid`, `settle:<req_…>`). Pure, so the Billing page's references never need a join per kind.
  */
 export function refsFromIdempotencyKey(key: string): { top_up_id: string | null; stripe_object_id: string | null } {
-  const [prefix, id] = key.split(":");
+  // A clawback (and its release) points at the refund or dispute it came from: `clawback:refund:<re>[:released]`.
+  const [prefix, id] = (key.startsWith("clawback:") ? key.slice("clawback:".length) : key).split(":");
   if (prefix === "top_up" && id) return { top_up_id: id, stripe_object_id: null };
   if ((prefix === "refund" || prefix === "dispute" || prefix === "invoice") && id && /^(re|dp|in)_[A-Za-z0-9]+$/.test(id)) return { top_up_id: null, stripe_object_id: id };
   return { top_up_id: null, stripe_object_id: null };

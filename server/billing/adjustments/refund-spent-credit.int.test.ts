@@ -43,7 +43,7 @@ describe.each(DB_KINDS)("a refund after the credit is spent on %s", (kind) => {
   };
   const ask = (apiKey: string) => new OpenAI({ baseURL: `${mp.baseUrl}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({ model: TINY_MODEL_ID, messages: [{ role: "user", content: "Hello" }], max_tokens: 8, temperature: 0 });
 
-  it("goes negative by exactly what was spent, and admission answers 402 while it is", async () => {
+  it("goes negative by the fee on what was spent (the provider's on-hold part is clawed back), and admission answers 402 while it is", async () => {
     const buyer = await mp.createBuyer({ credit_usd: "0" });
     // A second key with a monthly spend limit is admitted by reservation rows, the first by credit leases.
     const [member] = await db().select({ userId: members.userId }).from(members).where(eq(members.organizationId, buyer.organizationId)).limit(1);
@@ -61,20 +61,21 @@ describe.each(DB_KINDS)("a refund after the credit is spent on %s", (kind) => {
     // Spend some of it through the gateway (reservation path: no credit lease of this buyer exists afterwards).
     const { response } = await ask(limited.secret).withResponse();
     await mp.settled();
-    const [served] = await db().select({ cost: requests.costNanos }).from(requests).where(eq(requests.id, response.headers.get("x-spotlane-request-id")!));
+    const [served] = await db().select({ cost: requests.costNanos, fee: requests.platformFeeNanos }).from(requests).where(eq(requests.id, response.headers.get("x-spotlane-request-id")!));
     expect(served!.cost).toBeGreaterThan(0n);
 
     await fake.refund(paid!.stripeChargeId!);
     await delivered();
     const after = await getBuyerBalance(db(), buyer.organizationId, new Date());
-    expect(after.balance_nanos).toBe(-served!.cost);
+    // The provider's part of what was spent was still on hold, so it came back (payouts README "Clawback"): the fee is owed.
+    expect(after.balance_nanos).toBe(-served!.fee);
     expect(after.available_nanos).toBeLessThan(0n);
 
     await expect(ask(buyer.apiKey)).rejects.toMatchObject({ status: 402, code: "insufficient_quota" });
     await expect(ask(limited.secret)).rejects.toMatchObject({ status: 402, code: "insufficient_quota" });
     await mp.settled();
-    // Refused requests cost nothing: the receivable is still exactly what was spent, and the ledger balances.
-    expect((await getBuyerBalance(db(), buyer.organizationId, new Date())).balance_nanos).toBe(-served!.cost);
+    // Refused requests cost nothing: the receivable is still exactly the fee, and the ledger balances.
+    expect((await getBuyerBalance(db(), buyer.organizationId, new Date())).balance_nanos).toBe(-served!.fee);
     const [all] = await db().select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
     expect(BigInt(all!.total)).toBe(0n);
     expect(await db().select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.status, "failed"))).toEqual([]);
