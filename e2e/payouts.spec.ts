@@ -17,7 +17,7 @@ const FAKE_SECRET_KEY = "sk_test_spotlane_e2e";
 const MODEL_PATH = ".data/e2e-stripe/models/spotlane-tiny.gguf";
 const MODEL = "spotlane-payouts-llama:f32";
 /** USD per slot-second: high, so a handful of short requests earns more than the minimum payout. */
-const ASK_USD_PER_SECOND = "0.2";
+const ASK_USD_PER_SECOND = "1";
 const NANOS_PER_CENT = 10_000_000n;
 /** The marketplace's PLATFORM_FEE_BPS (the default: the config sets none). */
 const PLATFORM_FEE_BPS = 1000;
@@ -33,7 +33,11 @@ async function signUp(page: Page, name: string): Promise<void> {
   await expect(page).toHaveURL(/\/dashboard$/);
 }
 
-const nanosOf = async (page: Page, testId: string): Promise<bigint> => BigInt((await page.getByTestId(testId).first().getAttribute("data-nanos")) ?? "NaN");
+/** An amount's exact nano-USD from its element (null while the page is still loading it). */
+async function nanosOf(page: Page, testId: string): Promise<bigint | null> {
+  const raw = await page.getByTestId(testId).first().getAttribute("data-nanos");
+  return raw === null ? null : BigInt(raw);
+}
 
 /** A buyer in its own browser context: signs up, tops up $20 on the fake's Checkout page, and gets an API key. */
 async function fundedBuyerKey(browser: Browser): Promise<string> {
@@ -127,7 +131,7 @@ test("a provider onboards on Stripe's page, earns from a buyer, is paid out, and
     const completion = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: `Pay the provider ${i}` }], max_tokens: 24 });
     earnedByRequests += splitPlatformFee(BigInt((completion.usage as unknown as { cost_nanos: string }).cost_nanos), PLATFORM_FEE_BPS).provider_nanos;
   }
-  expect(earnedByRequests).toBeGreaterThan(5n * NANOS_PER_CENT);
+  expect(earnedByRequests).toBeGreaterThan(2n * NANOS_PER_CENT);
 
   // Earnings are payable at once (no hold here), to the nano what the requests earned; pay all of it out early, in whole cents.
   await page.goto("/dashboard/payouts");
@@ -155,7 +159,7 @@ test("a provider onboards on Stripe's page, earns from a buyer, is paid out, and
   // Buckets after the payout: the sub-cent rest stays payable; the payout is paid out, nothing in transit.
   await expect.poll(() => nanosOf(page, "payout-paid-out"), { timeout: 30_000 }).toBe(expectedPayout);
   await expect(page.getByTestId("payout-in-transit")).toHaveAttribute("data-nanos", "0");
-  const balance = await nanosOf(page, "payout-balance");
+  const balance = (await nanosOf(page, "payout-balance"))!;
   expect(balance).toBe(payable - expectedPayout);
 
   // This month's statement: a new provider opens at zero; its lines sum to the closing balance, which is the ledger's.

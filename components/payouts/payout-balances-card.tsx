@@ -50,14 +50,14 @@ export function PayoutBalancesCard({ balances, canAct }: { balances: PayoutBalan
         title="Earnings and payouts"
         description={
           b
-            ? `Earnings are held ${holdDays} (so buyers' refunds and disputes land first), then become payable. Payouts of at least ${formatUsd(b.minimum_nanos)} are sent in whole cents.`
+            ? `${b.hold_days > 0 ? `Earnings are held ${holdDays} (so buyers' refunds and disputes land first), then become payable.` : "Earnings are payable as soon as they are earned."} Payouts of at least ${formatUsd(b.minimum_nanos)} are sent in whole cents.`
             : "Your earnings by where they are on their way to your bank."
         }
       />
       <CardBody className="space-y-4">
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-5">
           <Bucket label="Payable" hint="Sent at the next payout run" nanos={b?.payable_nanos} testId="payout-payable" large />
-          <Bucket label="On hold" hint={b ? `Earned in the last ${holdDays}` : "Recent earnings"} nanos={b?.on_hold_nanos} testId="payout-on-hold" />
+          <Bucket label="On hold" hint={b && b.hold_days > 0 ? `Earned in the last ${holdDays}` : "Recent earnings"} nanos={b?.on_hold_nanos} testId="payout-on-hold" />
           <Bucket label="In transit" hint="Sent to Stripe, not yet in your bank" nanos={b?.in_transit_nanos} testId="payout-in-transit" />
           <Bucket label="Paid out" hint="Arrived in your bank" nanos={b?.paid_out_nanos} testId="payout-paid-out" />
           <Bucket label="Owed" hint="Taken from future earnings" nanos={b?.owed_nanos} testId="payout-owed" tone={owed ? "red" : undefined} />
@@ -83,7 +83,6 @@ export function PayoutBalancesCard({ balances, canAct }: { balances: PayoutBalan
                 {b.early.reason ? (
                   <span id="early-payout-reason" className="text-xs text-slate-600" data-testid="early-payout-reason">
                     {b.early.reason}
-                    {b.early.next_allowed_at ? ` Next possible ${formatDateTimeZone(b.early.next_allowed_at)}.` : ""}
                   </span>
                 ) : null}
               </div>

@@ -147,7 +147,7 @@ export function StatementCard() {
                     <div>{STATEMENT_KIND_LABEL[l.kind]}</div>
                     {l.description && l.description !== STATEMENT_KIND_LABEL[l.kind] ? <div className="text-xs text-slate-500">{l.description}</div> : null}
                   </Td>
-                  <Td className="font-mono text-xs text-slate-600">{[l.model_id, l.machine_id, l.reference].filter(Boolean).join(" · ") || "—"}</Td>
+                  <Td className="font-mono text-xs text-slate-600">{[l.model_id, l.machine_label ?? l.machine_id, l.reference, l.stripe_transfer_id, l.stripe_reversal_id].filter(Boolean).join(" · ") || "—"}</Td>
                   <Td numeric>{l.kind === "earnings" ? l.requests : ""}</Td>
                   <Td numeric>
                     <Money nanos={l.amount_nanos} />

@@ -77,16 +77,17 @@ describe.each(DB_KINDS)("payouts router on %s", (kind) => {
       expect((await admin.payouts.history({})).payouts).toEqual([]);
     });
 
+    // (A server-side caller sees zod's own message; the HTTP error formatter turns it into a sentence for the page.)
     it("validates every input with ranges: months, days, 92-day series, cursors, limits", async () => {
       const admin = await callerFor((await signUp(runtime, "validator")).headers);
       expect(await codeOf(admin.payouts.statement({ month: nextMonth() }))).toMatch(/^BAD_REQUEST: month: .* has not started yet/);
       for (const month of ["2026-13", "2026-1", "1999-12", "2026-11-01", ""]) expect(await codeOf(admin.payouts.statementCsv({ month })), month).toMatch(/^BAD_REQUEST/);
-      expect(await codeOf(admin.payouts.earningsSeries({ from: "2026-01-01", to: "2026-04-04", by: "model" }))).toMatch(/^BAD_REQUEST: to: at most 92 days/);
+      expect(await codeOf(admin.payouts.earningsSeries({ from: "2026-01-01", to: "2026-04-04", by: "model" }))).toMatch(/^BAD_REQUEST: [\s\S]*at most 92 days/);
       expect(await codeOf(admin.payouts.earningsSeries({ from: "2026-01-01", to: "2026-04-03", by: "model" }))).toBe("ok");
-      expect(await codeOf(admin.payouts.earningsSeries({ from: "2026-02-01", to: "2026-02-31", by: "machine" }))).toMatch(/^BAD_REQUEST: .*not a calendar day/);
-      expect(await codeOf(admin.payouts.earningsSeries({ from: "2026-02-02", to: "2026-02-01", by: "machine" }))).toMatch(/^BAD_REQUEST: to: to must be after from/);
+      expect(await codeOf(admin.payouts.earningsSeries({ from: "2026-02-01", to: "2026-02-31", by: "machine" }))).toMatch(/^BAD_REQUEST: [\s\S]*not a calendar day/);
+      expect(await codeOf(admin.payouts.earningsSeries({ from: "2026-02-02", to: "2026-02-01", by: "machine" }))).toMatch(/^BAD_REQUEST: [\s\S]*to must be after from/);
       expect(await codeOf(admin.payouts.earningsSeries({ from: "2026-02-01", to: "2026-02-02", by: "gpu" as "model" }))).toMatch(/^BAD_REQUEST/);
-      expect(await codeOf(admin.payouts.history({ cursor: "po_123" }))).toMatch(/^BAD_REQUEST: cursor: not a page cursor/);
+      expect(await codeOf(admin.payouts.history({ cursor: "po_123" }))).toMatch(/^BAD_REQUEST: [\s\S]*not a page cursor/);
       expect(await codeOf(admin.payouts.history({ limit: 101 }))).toMatch(/^BAD_REQUEST/);
       expect(await codeOf(admin.payouts.history({ limit: 0 }))).toMatch(/^BAD_REQUEST/);
     });

@@ -16,6 +16,7 @@ import { createExpressDashboardLink } from "./express-dashboard-link";
 import { getPayoutAccount } from "./get-payout-account";
 import { refreshPayoutAccount } from "./refresh-payout-account";
 import { onboardingUrls, startPayoutOnboarding } from "./start-onboarding";
+import { CLICK_BURST, STRIPE_CLICK_THROTTLED_MESSAGE } from "./stripe-click-throttle";
 import { syncConnectedAccount } from "./sync-connected-account";
 
 /**
@@ -187,6 +188,17 @@ describe.each(DB_KINDS)("Connect onboarding on %s", (kind) => {
     const row = await ensureConnectedAccount(services, { organizationId: b.organizationId });
     expect(row.stripeAccountId).toBe(lost.id);
     expect(fake.accounts().filter((x) => x.metadata?.organization_id === b.organizationId).map((x) => x.id)).toEqual([lost.id]);
+  });
+
+  it("a provider hammering the Stripe buttons is throttled per organization, before Stripe is called", async () => {
+    const { organizationId } = await mp.createProvider();
+    for (let i = 0; i < CLICK_BURST; i++) await startPayoutOnboarding(services, { organizationId });
+    await expect(startPayoutOnboarding(services, { organizationId })).rejects.toMatchObject({ code: "rate_limited", message: STRIPE_CLICK_THROTTLED_MESSAGE });
+    for (let i = 0; i < CLICK_BURST; i++) await refreshPayoutAccount(services, { organizationId });
+    await expect(refreshPayoutAccount(services, { organizationId })).rejects.toMatchObject({ code: "rate_limited" });
+    // Another provider is not slowed down by this one.
+    const other = await mp.createProvider();
+    await expect(startPayoutOnboarding(services, { organizationId: other.organizationId })).resolves.toHaveProperty("url");
   });
 
   it("the Express dashboard link is refused before onboarding and given after", async () => {

@@ -7,6 +7,7 @@ import { fallbackLogger } from "../../logger";
 import { requireStripe } from "../stripe/client";
 import { DEAUTHORIZED_REASON } from "./requirement-labels";
 import { syncConnectedAccount } from "./sync-connected-account";
+import { takeStripeClick } from "./stripe-click-throttle";
 
 const inputSchema = z.object({ organizationId: z.string().min(1).max(100) });
 
@@ -18,6 +19,7 @@ const inputSchema = z.object({ organizationId: z.string().min(1).max(100) });
 export async function createExpressDashboardLink(ctx: ServiceContext, input: { organizationId: string }): Promise<{ url: string }> {
   const sctx = requireStripe(ctx);
   const { organizationId } = inputSchema.parse(input);
+  takeStripeClick("dashboard_link", organizationId, ctx.now());
   let account = await accountOf(ctx, organizationId);
   if (!account) throw new ServiceError("conflict", "Set up payouts first: there is no Stripe account to open yet.");
   // Our copy may lag (the provider is back from onboarding before the webhook): ask Stripe before refusing.

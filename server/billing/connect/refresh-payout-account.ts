@@ -6,6 +6,7 @@ import { ServiceError } from "../../errors";
 import { fallbackLogger } from "../../logger";
 import { getPayoutAccount } from "./get-payout-account";
 import { syncConnectedAccount } from "./sync-connected-account";
+import { takeStripeClick } from "./stripe-click-throttle";
 import type { PayoutAccountView } from "./types";
 
 const inputSchema = z.object({ organizationId: z.string().min(1).max(100) });
@@ -20,6 +21,7 @@ export async function refreshPayoutAccount(ctx: ServiceContext, input: { organiz
   if (ctx.stripe) {
     const [row] = await ctx.db.select({ stripeAccountId: connectedAccounts.stripeAccountId }).from(connectedAccounts).where(eq(connectedAccounts.organizationId, organizationId));
     if (row) {
+      takeStripeClick("account_sync", organizationId, ctx.now());
       try {
         await syncConnectedAccount(ctx, { stripeAccountId: row.stripeAccountId });
       } catch (err) {

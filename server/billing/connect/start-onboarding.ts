@@ -5,6 +5,7 @@ import { fallbackLogger } from "../../logger";
 import { requireStripe } from "../stripe/client";
 import { ensureConnectedAccount } from "./ensure-connected-account";
 import { DEAUTHORIZED_REASON } from "./requirement-labels";
+import { takeStripeClick } from "./stripe-click-throttle";
 
 const inputSchema = z.object({ organizationId: z.string().min(1).max(100) });
 
@@ -23,6 +24,7 @@ export function onboardingUrls(base_url: string): { refresh_url: string; return_
 export async function startPayoutOnboarding(ctx: ServiceContext, input: { organizationId: string }): Promise<{ url: string }> {
   const sctx = requireStripe(ctx);
   const { organizationId } = inputSchema.parse(input);
+  takeStripeClick("onboarding_link", organizationId, ctx.now());
   if (!ctx.base_url) throw new Error("startPayoutOnboarding: services.base_url is unset (onboarding needs return and refresh links)");
   const account = await ensureConnectedAccount(sctx, { organizationId }).catch(upstream("could not create a connected account", organizationId));
   if (account.requirements?.disabled_reason === DEAUTHORIZED_REASON) {

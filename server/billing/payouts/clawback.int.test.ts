@@ -11,6 +11,7 @@ import { TINY_MODEL_ID } from "../../../test/tiny-model";
 import { applyDispute } from "../adjustments/apply-dispute";
 import { applyRefund } from "../adjustments/apply-refund";
 import { accountBalanceNanos } from "../balances";
+import { postJournalEntry } from "../post-journal-entry";
 import type { RequestOutcome } from "../request-outcome";
 import { settleBatch } from "../settle-batch";
 import { createTopUp } from "../top-ups/create-top-up";
@@ -210,6 +211,31 @@ describe.each(DB_KINDS)("clawback of on-hold earnings on %s", (kind) => {
     expect(linesAfter.filter((l) => !before.has(l.id)).map((l) => l.amount)).toEqual([usd("4.50")]);
     expect(await buckets(p1)).toMatchObject({ on_hold_nanos: usd("2.70"), payable_nanos: usd("4.50"), in_transit_nanos: usd("13.50") });
     await fake.closeDispute(dispute.id, "lost");
+  });
+
+  it("an old clawback whose earnings left the window does not shield the same buyer's later earnings from the next clawback", async () => {
+    const buyer = await paidBuyer("20");
+    const p1 = await provider();
+    await spend(buyer, p1, "15", 8 * 24 * HOUR_MS); // 13.50, already out of the window
+    // As if an earlier charge of this buyer was disputed 6 days ago while those 13.50 were still on hold.
+    await db().transaction((tx) =>
+      postJournalEntry(tx, {
+        kind: "clawback",
+        idempotencyKey: `clawback:dispute:dp_old_${buyer.organizationId}`,
+        at: new Date(Date.now() - 6 * 24 * HOUR_MS),
+        lines: [
+          { account: "provider_earnings", organizationId: p1, amount_nanos: -usd("13.50") },
+          { account: "buyer_balance", organizationId: buyer.organizationId, amount_nanos: usd("13.50") },
+        ],
+      }),
+    );
+    await spend(buyer, p1, "18.50"); // 16.65 earned now, on hold; the buyer is at zero
+    expect(await buckets(p1)).toMatchObject({ balance_nanos: usd("16.65"), on_hold_nanos: usd("16.65"), payable_nanos: 0n });
+    const refund = await fake.refund(buyer.chargeId);
+    await delivered();
+    // All of the new on-hold earnings come back (the old clawback took from the old earnings, not these).
+    expect(await entries(`clawback:refund:${refund.id}`)).toEqual(new Map([[`clawback clawback:refund:${refund.id}`, clawbackLines(buyer.organizationId, { [p1]: "16.65" })]]));
+    expect(await buckets(p1)).toMatchObject({ balance_nanos: 0n, on_hold_nanos: 0n, payable_nanos: 0n });
   });
 
   it("a dispute while on hold claws back; a won dispute releases exactly that, once", async () => {

@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Queryable, Tx } from "../../../db/client";
 import { journalEntries, ledgerLines, requests } from "../../../db/schema";
@@ -46,31 +46,60 @@ async function lockProvidersForClawback(tx: Tx, organizationIds: string[]): Prom
 
 /**
  * What each provider holds from one buyer inside the hold window: its provider_earnings lines of the
- * settlements of that buyer's requests, plus its lines of earlier clawbacks and releases against that buyer
- * (a clawback entry carries the buyer's buyer_balance line, which is how it is matched). Floored at 0
- * per provider (a clawback may outlive the earnings it took from in the window).
+ * settlements of that buyer's requests, less its lines of earlier clawbacks against that buyer, plus releases (a
+ * clawback entry carries the buyer's buyer_balance line, which is how it is matched). A clawback only took from
+ * earnings settled before it, so each is applied in time order to what the provider held from the buyer at that
+ * moment, floored at 0: one that outlived the earnings it took (they left the window first) must not cancel the
+ * buyer's later earnings, or a buyer disputing a second stolen card after the first would be clawed nothing.
  */
 export async function heldFromBuyer(q: Queryable, input: { buyerOrganizationId: string; since: Date }): Promise<HeldFromBuyer[]> {
   const { buyerOrganizationId, since } = input;
-  const earned = await q
-    .select({ organizationId: ledgerLines.organizationId, total: sql<string>`sum(${ledgerLines.amountNanos})::text` })
-    .from(requests)
-    // settleBatch keys each request's entry `settle:<request id>` (unique-indexed; request_id is not indexed)
-    // and writes its lines at the request's completed_at, so both conditions below only narrow the scan.
-    .innerJoin(journalEntries, and(eq(journalEntries.idempotencyKey, sql`'settle:' || ${requests.id}`), eq(journalEntries.requestId, requests.id), eq(journalEntries.kind, "request_settlement")))
-    .innerJoin(ledgerLines, and(eq(ledgerLines.journalEntryId, journalEntries.id), eq(ledgerLines.account, "provider_earnings")))
-    .where(and(eq(requests.organizationId, buyerOrganizationId), gte(requests.completedAt, since), gte(ledgerLines.createdAt, since)))
-    .groupBy(ledgerLines.organizationId);
+  const earnedUpTo = (until?: { organizationId: string; at: Date }) =>
+    q
+      .select({ organizationId: ledgerLines.organizationId, total: sql<string>`sum(${ledgerLines.amountNanos})::text` })
+      .from(requests)
+      // settleBatch keys each request's entry `settle:<request id>` (unique-indexed; request_id is not indexed)
+      // and writes its lines at the request's completed_at, so both conditions below only narrow the scan.
+      .innerJoin(journalEntries, and(eq(journalEntries.idempotencyKey, sql`'settle:' || ${requests.id}`), eq(journalEntries.requestId, requests.id), eq(journalEntries.kind, "request_settlement")))
+      .innerJoin(ledgerLines, and(eq(ledgerLines.journalEntryId, journalEntries.id), eq(ledgerLines.account, "provider_earnings")))
+      .where(
+        and(
+          eq(requests.organizationId, buyerOrganizationId),
+          gte(requests.completedAt, since),
+          gte(ledgerLines.createdAt, since),
+          ...(until ? [eq(ledgerLines.organizationId, until.organizationId), lte(ledgerLines.createdAt, until.at)] : []),
+        ),
+      )
+      .groupBy(ledgerLines.organizationId);
+  const earned = await earnedUpTo();
   const buyerLine = alias(ledgerLines, "buyer_line");
   const clawed = await q
-    .select({ organizationId: ledgerLines.organizationId, total: sql<string>`sum(${ledgerLines.amountNanos})::text` })
+    .select({ organizationId: ledgerLines.organizationId, amount_nanos: ledgerLines.amountNanos, at: ledgerLines.createdAt })
     .from(buyerLine)
     .innerJoin(journalEntries, and(eq(journalEntries.id, buyerLine.journalEntryId), inArray(journalEntries.kind, [...CLAWBACK_KINDS])))
     .innerJoin(ledgerLines, and(eq(ledgerLines.journalEntryId, journalEntries.id), eq(ledgerLines.account, "provider_earnings")))
     .where(and(eq(buyerLine.organizationId, buyerOrganizationId), eq(buyerLine.account, "buyer_balance"), gte(buyerLine.createdAt, since), gte(ledgerLines.createdAt, since)))
-    .groupBy(ledgerLines.organizationId);
+    .orderBy(asc(ledgerLines.createdAt), asc(ledgerLines.id));
+  // Per provider: held so far, and how much of its settlements from this buyer that already counts.
+  const state = new Map<string, { held_nanos: bigint; counted_nanos: bigint }>();
+  for (const c of clawed) {
+    if (!c.organizationId) continue;
+    const [upTo] = await earnedUpTo({ organizationId: c.organizationId, at: c.at });
+    const settled_nanos = BigInt(upTo?.total ?? "0");
+    const s = state.get(c.organizationId) ?? { held_nanos: 0n, counted_nanos: 0n };
+    s.held_nanos += settled_nanos - s.counted_nanos + c.amount_nanos;
+    s.counted_nanos = settled_nanos;
+    if (s.held_nanos < 0n) s.held_nanos = 0n;
+    state.set(c.organizationId, s);
+  }
   const byOrg = new Map<string, bigint>();
-  for (const r of [...earned, ...clawed]) if (r.organizationId) byOrg.set(r.organizationId, (byOrg.get(r.organizationId) ?? 0n) + BigInt(r.total));
+  for (const r of earned) {
+    if (!r.organizationId) continue;
+    const s = state.get(r.organizationId);
+    byOrg.set(r.organizationId, s ? s.held_nanos + BigInt(r.total) - s.counted_nanos : BigInt(r.total));
+  }
+  // A release with no earnings from this buyer left in the window still holds what it gave back.
+  for (const [organizationId, s] of state) if (!byOrg.has(organizationId)) byOrg.set(organizationId, s.held_nanos - s.counted_nanos);
   return [...byOrg].filter(([, held_nanos]) => held_nanos > 0n).map(([organizationId, held_nanos]) => ({ organizationId, held_nanos }));
 }
 
