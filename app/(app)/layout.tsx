@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { TopNav } from "@/components/nav/top-nav";
 import { isOperator } from "@/server/auth/operators";
+import { hasRole } from "@/server/auth/roles";
 import { getRuntime } from "@/server/runtime";
 import { requireViewer } from "../_lib/viewer";
 
@@ -11,7 +12,7 @@ export default async function SignedInLayout({ children }: { children: ReactNode
   const viewer = await requireViewer();
   return (
     <>
-      <TopNav organizationName={viewer.organization?.name ?? null} userEmail={viewer.user.email} operator={isOperator(getRuntime().env.OPERATOR_EMAILS, viewer.user.email)} />
+      <TopNav organizationName={viewer.organization?.name ?? null} userEmail={viewer.user.email} operator={isOperator(getRuntime().env.OPERATOR_EMAILS, viewer.user.email)} payouts={hasRole(viewer.organization?.memberRole, "provider")} />
       <main className="mx-auto max-w-6xl space-y-6 px-4 py-8">{children}</main>
     </>
   );

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { DeadLetters } from "@/components/operations/dead-letters";
 import { Invoicing } from "@/components/operations/invoicing";
+import { PayoutRuns } from "@/components/operations/payout-runs";
 import { StripeEvents } from "@/components/operations/stripe-events";
 import { PageHeader } from "@/components/page-header";
 import { isOperator } from "@/server/auth/operators";
@@ -21,6 +22,7 @@ export default async function OperationsPage() {
       <DeadLetters />
       <StripeEvents />
       <Invoicing />
+      <PayoutRuns />
     </>
   );
 }

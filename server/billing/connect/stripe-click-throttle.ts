@@ -2,16 +2,17 @@ import { ServiceError } from "../../errors";
 
 /**
  * A per-organization throttle for the payout page's buttons that call Stripe on a click (onboarding link, Express
- * dashboard link, account re-read). Stripe's rate limit is the platform's, shared by every provider and every
- * buyer's checkout: one provider hammering a button must not use it up. A token bucket per (action,
- * organization) in this process: CLICK_BURST calls at once, then one per CLICK_REFILL_MS. Per process is enough:
- * the point is to cap one client's loop, not to meter exactly.
+ * dashboard link, account re-read, early payout: a refused early payout does not count against its 24-hour limit,
+ * so without this a loop of requests would call transfers.create as fast as Stripe refuses). Stripe's rate limit
+ * is the platform's, shared by every provider and every buyer's checkout: one provider hammering a button must
+ * not use it up. A token bucket per (action, organization) in this process: CLICK_BURST calls at once, then one
+ * per CLICK_REFILL_MS. Per process is enough: the point is to cap one client's loop, not to meter exactly.
  */
 export const CLICK_BURST = 10;
 export const CLICK_REFILL_MS = 6_000;
 const MAX_TRACKED = 10_000;
 
-export type StripeClickAction = "onboarding_link" | "dashboard_link" | "account_sync";
+export type StripeClickAction = "onboarding_link" | "dashboard_link" | "account_sync" | "early_payout";
 
 const buckets = new Map<string, { tokens: number; at_ms: number }>();
 

@@ -6,6 +6,7 @@ import { formatUsd } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
 import { ServiceError } from "../../errors";
 import type { JobQueue } from "../../jobs/queue";
+import { takeStripeClick } from "../connect/stripe-click-throttle";
 import { accountCanReceivePayouts, claimPayout, lockConnectedAccount } from "./create-payout";
 import { nextEarlyPayoutAt, payoutPolicy, type PayoutPolicy } from "./policy";
 import { sendPayoutJob } from "./run-payouts";
@@ -25,6 +26,9 @@ export const PAYOUT_IN_PROGRESS_MESSAGE = "A payout of yours is being sent to St
 export async function requestEarlyPayout(ctx: ServiceContext, jobs: JobQueue, input: { organizationId: string }): Promise<{ payoutId: string; amount_nanos: bigint }> {
   const { organizationId } = earlyInput.parse(input);
   if (!ctx.stripe) throw new ServiceError("forbidden", PAYOUTS_NOT_CONFIGURED_MESSAGE);
+  // Before the claim: a refused (failed) early payout does not count against the interval, so without this a
+  // loop of requests would call transfers.create as fast as Stripe refuses them.
+  takeStripeClick("early_payout", organizationId, ctx.now());
   const now = ctx.now();
   const policy = payoutPolicy(ctx);
   const created = await ctx.db.transaction(async (tx) => {
