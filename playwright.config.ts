@@ -90,6 +90,8 @@ export default defineConfig({
         PAYOUT_MINIMUM_USD: "0.01",
         PAYOUT_CHECK_MS: "1000",
         PROVIDER_ALLOWED_NETWORKS: "127.0.0.0/8",
+        // The operator who presses "Run payouts now" in e2e/payouts.spec.ts.
+        OPERATOR_EMAILS: "payouts-operator@example.com",
       },
       timeout: 600_000,
       reuseExistingServer: false,

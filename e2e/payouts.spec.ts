@@ -9,6 +9,7 @@ import { killAgentClis, runAgentCli, type Cli } from "../test/agent-cli";
  * delivering every webhook three times, shuffled): a provider signs up, onboards on the fake's hosted Connect page,
  * runs its own agent, earns from a buyer's requests, asks for an early payout, and sees it paid with its Stripe
  * transfer id; the month's statement (on screen and CSV) matches the ledger and the fake's transfer to the cent.
+ * Then it earns more and an operator's payout run ("Run payouts now", the scheduled run's code path) pays that too.
  * The marketplace runs with PAYOUT_HOLD_DAYS=0 and PAYOUT_MINIMUM_USD=0.01, so a few requests are payable at once.
  */
 const FAKE_API = `http://127.0.0.1:${process.env.E2E_FAKE_STRIPE_PORT ?? 12111}`;
@@ -24,10 +25,13 @@ const PLATFORM_FEE_BPS = 1000;
 
 const unique = (name: string) => `${name.toLowerCase().replace(/\W+/g, "-")}-${Date.now()}@example.com`;
 
-async function signUp(page: Page, name: string): Promise<void> {
+/** The Stripe-mode marketplace's OPERATOR_EMAILS (playwright.config.ts); its data dir is fresh every run. */
+const OPERATOR_EMAIL = "payouts-operator@example.com";
+
+async function signUp(page: Page, name: string, email = unique(name)): Promise<void> {
   await page.goto("/sign-up");
   await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(unique(name));
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("correct horse battery");
   await page.getByTestId("sign-up-submit").click();
   await expect(page).toHaveURL(/\/dashboard$/);
@@ -122,15 +126,19 @@ test("a provider onboards on Stripe's page, earns from a buyer, is paid out, and
 
   // A buyer pays for a few requests; every one is routed to Paula's only offer of this model.
   const client = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: await fundedBuyerKey(browser), maxRetries: 0 });
+  const earn = async (n: number, tag: string): Promise<bigint> => {
+    let earned = 0n;
+    for (let i = 0; i < n; i++) {
+      const completion = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: `Pay the provider ${tag} ${i}` }], max_tokens: 24 });
+      earned += splitPlatformFee(BigInt((completion.usage as unknown as { cost_nanos: string }).cost_nanos), PLATFORM_FEE_BPS).provider_nanos;
+    }
+    return earned;
+  };
   type Listed = { id: string; spotlane: { markets: { live_offers: number }[] } };
   const serving = async () => ((await client.models.list()).data as unknown as Listed[]).filter((m) => m.spotlane.markets.some((mk) => mk.live_offers > 0)).map((m) => m.id);
   await expect.poll(serving, { timeout: 150_000, message: `agent never came online:\n${agent.stdout()}\n${agent.stderr()}` }).toContain(MODEL);
   // What the provider earns, exactly: each request's cost less the platform fee (the settlement's own split).
-  let earnedByRequests = 0n;
-  for (let i = 0; i < 6; i++) {
-    const completion = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: `Pay the provider ${i}` }], max_tokens: 24 });
-    earnedByRequests += splitPlatformFee(BigInt((completion.usage as unknown as { cost_nanos: string }).cost_nanos), PLATFORM_FEE_BPS).provider_nanos;
-  }
+  const earnedByRequests = await earn(6, "early");
   expect(earnedByRequests).toBeGreaterThan(2n * NANOS_PER_CENT);
 
   // Earnings are payable at once (no hold here), to the nano what the requests earned; pay all of it out early, in whole cents.
@@ -192,4 +200,34 @@ test("a provider onboards on Stripe's page, earns from a buyer, is paid out, and
   expect(rows.filter((r) => r[type] === "line" && r[col("kind")] === "payout").map((r) => [r[col("stripe_transfer_id")] || r[col("reference")], usdToNanos(r[exact]!)])).toEqual([
     [expect.stringMatching(/^(tr_|pyt_)/), -expectedPayout],
   ]);
+
+  // More earnings, paid by a payout run: an operator's "Run payouts now" runs the scheduled run's code.
+  const earnedLater = await earn(4, "run");
+  await page.reload();
+  await expect.poll(() => nanosOf(page, "payout-payable"), { timeout: 30_000 }).toBe(balance + earnedLater);
+  const runPayout = balance + earnedLater - ((balance + earnedLater) % NANOS_PER_CENT);
+  const operatorContext = await browser.newContext();
+  try {
+    const ops = await operatorContext.newPage();
+    await signUp(ops, "Olga Operator", OPERATOR_EMAIL);
+    await ops.goto("/operations");
+    await ops.getByTestId("run-payouts").click();
+    await ops.getByTestId("confirm-run-payouts").click();
+    await expect(ops.getByTestId("run-payouts-result")).toContainText("1 payout(s)");
+    await expect(ops.getByTestId("payout-run").first()).toBeVisible();
+  } finally {
+    await operatorContext.close();
+  }
+  await page.reload();
+  const runRow = page.getByTestId("payout-row").first();
+  await expect(runRow).not.toHaveAttribute("data-payout-id", payoutId, { timeout: 30_000 });
+  await expect(runRow).toHaveAttribute("data-status", "paid", { timeout: 60_000 });
+  await expect(runRow.getByTestId("payout-amount")).toHaveAttribute("data-nanos", runPayout.toString());
+  await expect.poll(() => nanosOf(page, "payout-paid-out"), { timeout: 30_000 }).toBe(expectedPayout + runPayout);
+  // Stripe holds exactly one transfer per payout, each of exactly its amount.
+  const runPayoutId = (await runRow.getAttribute("data-payout-id"))!;
+  for (const [id, nanos] of [[payoutId, expectedPayout], [runPayoutId, runPayout]] as const) {
+    const group = (await (await fetch(`${FAKE_API}/v1/transfers?transfer_group=${id}`, { headers: { authorization: `Bearer ${FAKE_SECRET_KEY}` } })).json()) as { data: { amount: number }[] };
+    expect(group.data.map((t) => BigInt(t.amount) * NANOS_PER_CENT)).toEqual([nanos]);
+  }
 });
