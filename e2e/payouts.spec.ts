@@ -1,4 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
+// An independent RFC 4180 reader reads back what csv-stringify wrote.
+import { parse as parseCsv } from "csv-parse/sync";
 import OpenAI from "openai";
 import { readFile } from "node:fs/promises";
 import { splitPlatformFee } from "../lib/money";
@@ -64,28 +66,6 @@ async function fundedBuyerKey(browser: Browser): Promise<string> {
   }
 }
 
-/** RFC 4180 rows (the statement's descriptions hold commas and quotes). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(cell), (cell = "");
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(cell), rows.push(row), (row = []), (cell = "");
-    } else cell += c;
-  }
-  if (cell !== "" || row.length > 0) row.push(cell), rows.push(row);
-  return rows;
-}
 
 /** "-12.345678901" (the CSV's exact column) → nano-USD, without floats. */
 function usdToNanos(usd: string): bigint {

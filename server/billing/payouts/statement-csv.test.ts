@@ -1,30 +1,12 @@
 import fc from "fast-check";
+// An independent RFC 4180 reader reads back what csv-stringify wrote.
+import { parse as parseCsv } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { usdToNanos } from "../../../lib/money";
 import { exactUsd, roundedCentsUsd, spreadsheetSafe, STATEMENT_CSV_COLUMNS, statementToCsv } from "./statement-csv";
 import { parseStatementMonth } from "./statement-period";
 import { STATEMENT_LINE_KINDS, type ProviderStatement, type StatementLine, type StatementLineKind } from "./statement-types";
 
-/** RFC 4180 read-back (quoted fields, doubled quotes, embedded commas and newlines): the test's own reader. */
-function readCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\n") row.push(field), rows.push(row), (row = []), (field = "");
-    else field += c;
-  }
-  if (field !== "" || row.length > 0) row.push(field), rows.push(row);
-  return rows;
-}
 
 const EXACT = "amount_usd_exact (authoritative)";
 
@@ -92,7 +74,7 @@ describe("statement CSV", () => {
         const statement = statementOf(opening, lines);
         const csv = statementToCsv(statement);
         expect(statementToCsv(structuredClone(statement))).toBe(csv);
-        const [header, ...rows] = readCsv(csv);
+        const [header, ...rows] = parseCsv(csv);
         expect(header).toEqual([...STATEMENT_CSV_COLUMNS]);
         for (const r of rows) expect(r).toHaveLength(STATEMENT_CSV_COLUMNS.length);
         const col = (name: string) => header!.indexOf(name);

@@ -1,4 +1,6 @@
 import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+// An independent RFC 4180 reader reads back what csv-stringify wrote.
+import { parse as parseCsv } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { journalEntries, ledgerLines, machines, payouts, type PayoutStatus } from "../../../db/schema";
 import { newId } from "../../../lib/ids";
@@ -14,26 +16,6 @@ import { listPayouts } from "./list-payouts";
 import { providerStatement, providerStatementCsv, STATEMENT_LINE_KINDS, type ProviderStatement } from "./statement";
 import { STATEMENT_CSV_COLUMNS } from "./statement-csv";
 
-/** RFC 4180 read-back (quoted fields, doubled quotes, embedded commas and newlines): the test's own reader. */
-function readCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\n") row.push(field), rows.push(row), (row = []), (field = "");
-    else field += c;
-  }
-  if (field !== "" || row.length > 0) row.push(field), rows.push(row);
-  return rows;
-}
 
 /** mulberry32: a seeded PRNG, so a failure replays exactly. */
 function prng(seed: number) {
@@ -351,7 +333,7 @@ describe.each(DB_KINDS)("provider statements on %s", (kind) => {
       const input = { organizationId: s.provider.organizationId, month };
       const csv = await providerStatementCsv(database.db, input);
       expect(await providerStatementCsv(database.db, input)).toBe(csv);
-      const [header, ...rows] = readCsv(csv);
+      const [header, ...rows] = parseCsv(csv);
       expect(header).toEqual([...STATEMENT_CSV_COLUMNS]);
       const col = (name: string) => header!.indexOf(name);
       const exact = (r: string[]) => usdToNanos(r[col("amount_usd_exact (authoritative)")]!);
