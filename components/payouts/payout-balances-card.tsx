@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import clsx from "clsx";
 import { formatUsd } from "@/lib/money";
-import type { PayoutBalancesView } from "@/server/trpc/routers/payouts";
+import type { PayoutBalancesView } from "@/server/billing/payouts/payout-balances-view";
 import { errorMessage } from "../query-state";
 import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";

@@ -1,6 +1,6 @@
 import { and, desc, eq, ne } from "drizzle-orm";
 import { z } from "zod";
-import type { Tx } from "../../../db/client";
+import type { Queryable } from "../../../db/client";
 import { payouts } from "../../../db/schema";
 import { formatUsd } from "../../../lib/money";
 import type { ServiceContext } from "../../context";
@@ -47,8 +47,9 @@ export async function requestEarlyPayout(ctx: ServiceContext, jobs: JobQueue, in
   return { payoutId: created.payoutId, amount_nanos: created.amount_nanos };
 }
 
-async function lastEarlyPayoutAt(tx: Tx, organizationId: string): Promise<Date | null> {
-  const [last] = await tx
+/** The rate limit's reference: the last early payout that was not refused (a refused one paid nothing). */
+export async function lastEarlyPayoutAt(q: Queryable, organizationId: string): Promise<Date | null> {
+  const [last] = await q
     .select({ createdAt: payouts.createdAt })
     .from(payouts)
     .where(and(eq(payouts.organizationId, organizationId), eq(payouts.trigger, "early"), ne(payouts.status, "failed")))

@@ -1,7 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, desc, eq, ne } from "drizzle-orm";
 import { z } from "zod";
-import { connectedAccounts, payouts } from "../../../db/schema";
 import { hasRole } from "../../auth/roles";
 import { createExpressDashboardLink } from "../../billing/connect/express-dashboard-link";
 import { getPayoutAccount } from "../../billing/connect/get-payout-account";
@@ -9,21 +7,10 @@ import { startPayoutOnboarding } from "../../billing/connect/start-onboarding";
 import { refreshPayoutAccount } from "../../billing/connect/refresh-payout-account";
 import { providerEarningsSeries } from "../../billing/payouts/earnings-series";
 import { listPayouts, PAYOUTS_MAX_LIMIT } from "../../billing/payouts/list-payouts";
-import { accountCanReceivePayouts } from "../../billing/payouts/create-payout";
-import { nextScheduledRun } from "../../billing/payouts/payout-schedule";
-import { nextEarlyPayoutAt, payoutAmountNanos, payoutPolicy } from "../../billing/payouts/policy";
-import { getProviderPayoutBalances } from "../../billing/payouts/provider-balances";
-import {
-  ACCOUNT_NOT_READY_MESSAGE,
-  belowMinimumMessage,
-  earlyRateLimitMessage,
-  PAYOUT_IN_PROGRESS_MESSAGE,
-  PAYOUTS_NOT_CONFIGURED_MESSAGE,
-  requestEarlyPayout,
-} from "../../billing/payouts/request-early-payout";
+import { getPayoutBalancesView, JOBS_OFF_MESSAGE } from "../../billing/payouts/payout-balances-view";
+import { PAYOUTS_NOT_CONFIGURED_MESSAGE, requestEarlyPayout } from "../../billing/payouts/request-early-payout";
 import { providerStatement, providerStatementCsv } from "../../billing/payouts/statement";
-import { MAX_SERIES_DAYS } from "../../billing/payouts/statement-period";
-import type { ServiceContext } from "../../context";
+import { MAX_SERIES_DAYS, parseStatementMonth } from "../../billing/payouts/statement-period";
 import { createTRPCRouter, orgProcedure, providerProcedure } from "../init";
 
 const DAY_MS = 86_400_000;
@@ -36,8 +23,6 @@ const providerReadProcedure = orgProcedure.use(({ ctx, next }) => {
   return next();
 });
 
-const JOBS_OFF_MESSAGE = "Payouts are paused on this marketplace: its workers (the job queue) are not running.";
-
 /** Connect calls need Stripe: without it the answer is a sentence, not the service's internal failure. */
 const providerStripeProcedure = providerProcedure.use(({ ctx, next }) => {
   if (!ctx.runtime.services.stripe) throw new TRPCError({ code: "PRECONDITION_FAILED", message: PAYOUTS_NOT_CONFIGURED_MESSAGE });
@@ -48,13 +33,8 @@ const providerStripeProcedure = providerProcedure.use(({ ctx, next }) => {
 const MONTH = /^(2\d{3})-(0[1-9]|1[0-2])$/;
 const monthInput = z.object({ month: z.string().regex(MONTH, "a month like 2026-11") });
 
-function monthStart(month: string): Date {
-  const [, y, m] = MONTH.exec(month)!;
-  return new Date(Date.UTC(Number(y), Number(m) - 1, 1));
-}
-
 function refuseFutureMonth(month: string, now: Date): void {
-  if (monthStart(month) > now) throw new TRPCError({ code: "BAD_REQUEST", message: `month: ${month} has not started yet.` });
+  if (parseStatementMonth(month).start > now) throw new TRPCError({ code: "BAD_REQUEST", message: `month: ${month} has not started yet.` });
 }
 
 /** A UTC day "YYYY-MM-DD" (the chart's bounds; `to` is exclusive). */
@@ -79,70 +59,6 @@ const seriesInput = z
 
 const payoutCursor = z.string().regex(/^pyt_[0-9a-z]{26}$/, "not a page cursor");
 
-export type EarlyPayoutAvailability = {
-  allowed: boolean;
-  /** Why not, in words (null when allowed). */
-  reason: string | null;
-  /** When the rate limit lets the next early payout through (null: not rate limited). */
-  next_allowed_at: Date | null;
-  /** What an early payout would send now (whole cents), or null. */
-  amount_nanos: bigint | null;
-};
-
-/**
- * The Balances card: the ledger's buckets (README "Buckets"), the policy that makes them payable, when the next
- * scheduled run is due, and whether "Request payout now" would be accepted, in the service's own words
- * (request-early-payout.ts re-checks all of it under the account's lock).
- */
-async function payoutBalancesView(ctx: ServiceContext, input: { organizationId: string; jobsRunning: boolean }) {
-  const now = ctx.now();
-  const policy = payoutPolicy(ctx);
-  const balances = await getProviderPayoutBalances(ctx.db, { organizationId: input.organizationId, now, policy });
-  // A refused early payout (failed) paid nothing: it does not count against the rate limit.
-  const [lastEarly] = await ctx.db
-    .select({ createdAt: payouts.createdAt })
-    .from(payouts)
-    .where(and(eq(payouts.organizationId, input.organizationId), eq(payouts.trigger, "early"), ne(payouts.status, "failed")))
-    .orderBy(desc(payouts.createdAt))
-    .limit(1);
-  const [pending] = await ctx.db.select({ id: payouts.id }).from(payouts).where(and(eq(payouts.organizationId, input.organizationId), eq(payouts.status, "pending"))).limit(1);
-  const [account] = await ctx.db
-    .select({ payoutsEnabled: connectedAccounts.payoutsEnabled, transfersCapability: connectedAccounts.transfersCapability })
-    .from(connectedAccounts)
-    .where(eq(connectedAccounts.organizationId, input.organizationId))
-    .limit(1);
-
-  const stripe_configured = Boolean(ctx.stripe);
-  const amount_nanos = payoutAmountNanos(balances.payable_nanos, policy);
-  const next_allowed_at = nextEarlyPayoutAt(lastEarly?.createdAt ?? null, now, policy);
-  // The first reason that applies, in the order the service checks them.
-  const reason = !stripe_configured
-    ? PAYOUTS_NOT_CONFIGURED_MESSAGE
-    : !accountCanReceivePayouts(account ?? null)
-      ? ACCOUNT_NOT_READY_MESSAGE
-      : next_allowed_at
-        ? earlyRateLimitMessage(next_allowed_at, policy)
-        : pending
-          ? PAYOUT_IN_PROGRESS_MESSAGE
-          : amount_nanos === null
-            ? belowMinimumMessage(balances.payable_nanos, policy)
-            : !input.jobsRunning
-              ? JOBS_OFF_MESSAGE
-              : null;
-  const early: EarlyPayoutAvailability = { allowed: reason === null, reason, next_allowed_at, amount_nanos };
-  return {
-    ...balances,
-    stripe_configured,
-    minimum_nanos: policy.minimum_nanos,
-    hold_days: policy.hold_ms / DAY_MS,
-    /** When the scheduled run is next due (the leader starts it on its first check after this). */
-    next_run_at: stripe_configured ? await nextScheduledRun(ctx.db, now, policy) : null,
-    run_interval_hours: policy.run_interval_ms / 3_600_000,
-    early,
-  };
-}
-
-export type PayoutBalancesView = Awaited<ReturnType<typeof payoutBalancesView>>;
 
 /**
  * The Payouts page (issue #10). Every procedure acts on the viewer's own organization only; providers act
@@ -158,7 +74,7 @@ export const payoutsRouter = createTRPCRouter({
   /** Back from onboarding: re-read the account from Stripe now, so the page is right before the webhook lands. */
   syncAccount: providerStripeProcedure.mutation(({ ctx }) => refreshPayoutAccount(ctx.runtime.services, { organizationId: ctx.organizationId })),
   /** On hold / payable / in transit / paid out / owed, the policy, the next run and whether an early payout is possible. */
-  balances: providerReadProcedure.query(({ ctx }) => payoutBalancesView(ctx.runtime.services, { organizationId: ctx.organizationId, jobsRunning: Boolean(ctx.runtime.jobs) })),
+  balances: providerReadProcedure.query(({ ctx }) => getPayoutBalancesView(ctx.runtime.services, { organizationId: ctx.organizationId, jobsRunning: Boolean(ctx.runtime.jobs) })),
   /** Payouts newest first with their Stripe transfer and bank payout ids; `cursor` = the last payout id shown. */
   history: providerReadProcedure
     .input(z.object({ cursor: payoutCursor.nullish(), limit: z.number().int().min(1).max(PAYOUTS_MAX_LIMIT).default(20) }))
