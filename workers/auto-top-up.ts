@@ -1,6 +1,7 @@
 import { findDueAutoTopUps } from "../server/billing/auto-top-up/find-due-auto-top-ups";
 import { runAutoTopUp } from "../server/billing/auto-top-up/run-auto-top-up";
 import type { Runtime } from "../server/runtime";
+import { repeatEvery } from "./repeat";
 import type { Worker } from "./worker";
 
 /**
@@ -19,39 +20,19 @@ export function createAutoTopUpWorker(overrides: { check_ms?: number } = {}): Wo
       const ctx = rt.services;
       const check_ms = overrides.check_ms ?? rt.env.AUTO_TOP_UP_CHECK_MS;
       const log = rt.logger?.child({ component: "auto-top-up" });
-      let stopped = false;
-      let timer: NodeJS.Timeout | null = null;
-      let running: Promise<void> = Promise.resolve();
-
       await jobs.work("auto-top-up", async ({ organizationId }) => {
         const { outcome, topUpId } = await runAutoTopUp(ctx, { organizationId });
         if (outcome !== "not_needed" && outcome !== "in_progress") log?.info({ organization_id: organizationId, top_up_id: topUpId, outcome }, "auto top-up attempted");
       });
 
-      const tick = async () => {
+      const tick = async (stopping: () => boolean) => {
         for (const organizationId of await findDueAutoTopUps(ctx.db, { now: ctx.now() })) {
-          if (stopped) return;
+          if (stopping()) return;
           await jobs.send("auto-top-up", { organizationId }, { singletonKey: organizationId });
         }
       };
-      const loop = () => {
-        timer = setTimeout(() => {
-          running = tick()
-            .catch((err: unknown) => {
-              if (!stopped) log?.error({ err }, "auto top-up check failed");
-            })
-            .finally(() => {
-              if (!stopped) loop();
-            });
-        }, check_ms);
-      };
-      loop();
-
-      return async () => {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        await running;
-      };
+      const loop = repeatEvery({ interval_ms: check_ms, tick, onError: (err) => log?.error({ err }, "auto top-up check failed") });
+      return () => loop.stop();
     },
   };
 }

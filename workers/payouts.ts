@@ -7,6 +7,7 @@ import { runPayouts, sendPayoutJob } from "../server/billing/payouts/run-payouts
 import { sendPayout } from "../server/billing/payouts/send-payout";
 import { acquireLease, releaseLease, type Lease } from "../server/leader-lease";
 import type { Runtime } from "../server/runtime";
+import { repeatEvery } from "./repeat";
 import type { Worker } from "./worker";
 
 export const PAYOUTS_LEASE_NAME = "payouts";
@@ -32,18 +33,15 @@ export function createPayoutsWorker(overrides: { check_ms?: number } = {}): Work
       const log = rt.logger?.child({ component: "payouts" });
       // Three missed checks before another process may take over; never under 30 s, so a fast check does not make leadership flap.
       const lease: Lease = { name: PAYOUTS_LEASE_NAME, holder: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`, ttl_ms: Math.max(3 * check_ms, 30_000) };
-      let stopped = false;
       let leader = false;
-      let timer: NodeJS.Timeout | null = null;
-      let running: Promise<void> = Promise.resolve();
 
       await jobs.work("payout-transfer", async ({ payoutId }, run) => {
         await sendPayout(ctx, { payoutId, attempt: run.attempt, final: run.final, ...(log ? { logger: log } : {}) });
       });
 
-      const tick = async () => {
+      const tick = async (stopping: () => boolean) => {
         leader = await acquireLease(db, lease);
-        if (!leader || stopped) return;
+        if (!leader || stopping()) return;
         const now = ctx.now();
         if (await payoutRunDue(db, now, payoutPolicy(ctx))) {
           const run = await runPayouts(ctx, jobs, { trigger: "schedule" });
@@ -51,27 +49,14 @@ export function createPayoutsWorker(overrides: { check_ms?: number } = {}): Work
           for (const e of run.errors) log?.error({ run_id: run.runId, organization_id: e.organizationId, err: e.message }, "payout run could not pay an organization; its payout resumes later");
         }
         for (const payoutId of await findResumablePayouts(db, { now })) {
-          if (stopped) return;
+          if (stopping()) return;
           await sendPayoutJob(jobs, payoutId);
         }
       };
-      const loop = () => {
-        timer = setTimeout(() => {
-          running = tick()
-            .catch((err: unknown) => {
-              if (!stopped) log?.error({ err }, "payout check failed; retrying next interval");
-            })
-            .finally(() => {
-              if (!stopped) loop();
-            });
-        }, check_ms);
-      };
-      loop();
+      const loop = repeatEvery({ interval_ms: check_ms, tick, onError: (err) => log?.error({ err }, "payout check failed; retrying next interval") });
 
       return async () => {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        await running;
+        await loop.stop();
         if (leader) await releaseLease(db, lease).catch(() => {});
       };
     },

@@ -3,6 +3,7 @@ import { stripeEvents } from "../db/schema";
 import { requireStripe } from "../server/billing/stripe/client";
 import { processStripeEvent, type StripeEventRegistries } from "../server/billing/stripe/process-event";
 import { fallbackLogger } from "../server/logger";
+import { repeatEvery } from "./repeat";
 import type { Worker } from "./worker";
 
 /** Stored events processed at once by this process (each handler mostly waits on Stripe). */
@@ -41,22 +42,8 @@ export function createStripeEventsWorker(opts: { handlers?: Partial<StripeEventR
         for (const { id } of stale) if ((await jobs.send("stripe-event", { eventId: id }, { singletonKey: id })) !== null) enqueued++;
         if (enqueued > 0) logger.info({ enqueued }, "enqueued stored Stripe events that had no job");
       };
-      let stopped = false;
-      let timer: NodeJS.Timeout | undefined;
-      let running: Promise<void> = Promise.resolve();
-      const loop = () => {
-        running = sweep()
-          .catch((err: unknown) => logger.warn({ err }, "Stripe event sweep failed; next one in an interval"))
-          .finally(() => {
-            if (!stopped) timer = setTimeout(loop, interval_ms);
-          });
-      };
-      loop();
-      return async () => {
-        stopped = true;
-        clearTimeout(timer);
-        await running;
-      };
+      const loop = repeatEvery({ interval_ms, tick: sweep, immediate: true, onError: (err) => logger.warn({ err }, "Stripe event sweep failed; next one in an interval") });
+      return () => loop.stop();
     },
   };
 }
