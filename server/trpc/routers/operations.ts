@@ -51,11 +51,14 @@ export const operationsRouter = createTRPCRouter({
     .input(z.object({ organization_id: z.string().regex(/^org_[0-9a-z]{26}$/, "an organization id (org_…)"), mode: z.enum(["prepaid", "invoiced"]), credit_limit_usd: z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, "a USD amount, like 500 or 1250.50") }))
     .mutation(({ ctx, input }) => setOrganizationBilling(ctx.runtime.services, { organizationId: input.organization_id, mode: input.mode, credit_limit_nanos: usdToNanos(input.credit_limit_usd) })),
   /** Pay every eligible provider now (the same run the schedule makes); each provider at most once per run. */
-  runPayouts: operatorProcedure.mutation(({ ctx }) => {
+  runPayouts: operatorProcedure.mutation(async ({ ctx }) => {
     if (!ctx.runtime.services.stripe) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "Payouts are not configured on this marketplace (STRIPE_SECRET_KEY is unset)." });
     const jobs = ctx.runtime.jobs;
     if (!jobs) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "The job queue is not running here (workers are off): a run's transfers would never be sent." });
-    return runPayouts(ctx.runtime.services, jobs, { trigger: "operator", userId: ctx.user.id });
+    const run = await runPayouts(ctx.runtime.services, jobs, { trigger: "operator", userId: ctx.user.id });
+    // Which organizations could not be paid, not why: the reasons are internal and go to the log.
+    for (const e of run.errors) ctx.runtime.logger?.error({ run_id: run.runId, organization_id: e.organizationId, err: e.message }, "payout run could not pay an organization; its payout resumes later");
+    return { ...run, errors: run.errors.map((e) => ({ organizationId: e.organizationId })) };
   }),
   /** The most recent payout runs, scheduled and operator-started, newest first. */
   payoutRuns: operatorProcedure.input(z.object({ limit: z.number().int().min(1).max(100).default(20) }).optional()).query(async ({ ctx, input }) => ({
