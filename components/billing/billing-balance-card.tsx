@@ -1,10 +1,10 @@
 "use client";
 
-import clsx from "clsx";
 import { formatUsd } from "@/lib/money";
 import type { BillingOverview } from "@/server/billing/billing-overview";
 import { Badge } from "../ui/badge";
 import { Card, CardBody, CardHeader } from "../ui/card";
+import { MoneyStat } from "../ui/money-stat";
 
 const MODE_LABEL: Record<BillingOverview["mode"], string> = {
   test_credit: "Local test balance",
@@ -12,21 +12,6 @@ const MODE_LABEL: Record<BillingOverview["mode"], string> = {
   invoiced: "Invoiced monthly",
 };
 
-function Amount({ label, nanos, testId, tone, large }: { label: string; nanos: bigint | undefined; testId: string; tone?: "red"; large?: boolean }) {
-  return (
-    <div>
-      <dt className="text-xs tracking-wide text-slate-500 uppercase">{label}</dt>
-      <dd
-        className={clsx("mt-1 tabular-nums", large ? "text-2xl font-semibold" : "text-lg", tone === "red" ? "text-red-700" : "text-slate-900")}
-        data-testid={testId}
-        data-nanos={nanos?.toString()}
-        aria-busy={nanos === undefined}
-      >
-        {nanos === undefined ? "…" : formatUsd(nanos)}
-      </dd>
-    </div>
-  );
-}
 
 /** The organization's money at a glance: ledger balance, what requests in flight hold, what is left, and what is owed. */
 export function BillingBalanceCard({ overview }: { overview: BillingOverview | undefined }) {
@@ -53,10 +38,10 @@ export function BillingBalanceCard({ overview }: { overview: BillingOverview | u
       />
       <CardBody>
         <dl className="grid grid-cols-1 gap-4 sm:grid-cols-4">
-          <Amount label="Available" nanos={overview?.available_nanos} testId="billing-available" large />
-          <Amount label="Balance" nanos={overview?.balance_nanos} testId="billing-balance-amount" tone={owed ? "red" : undefined} />
-          <Amount label="In flight" nanos={overview?.in_flight_nanos} testId="billing-in-flight" />
-          <Amount label="Owed (receivable)" nanos={overview?.receivable_nanos} testId="billing-receivable" tone={owed ? "red" : undefined} />
+          <MoneyStat label="Available" nanos={overview?.available_nanos} testId="billing-available" large />
+          <MoneyStat label="Balance" nanos={overview?.balance_nanos} testId="billing-balance-amount" tone={owed ? "red" : undefined} />
+          <MoneyStat label="In flight" nanos={overview?.in_flight_nanos} testId="billing-in-flight" />
+          <MoneyStat label="Owed (receivable)" nanos={overview?.receivable_nanos} testId="billing-receivable" tone={owed ? "red" : undefined} />
         </dl>
         {owed ? (
           <p className="mt-3 text-sm text-red-700" data-testid="billing-receivable-note">

@@ -1,7 +1,6 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import clsx from "clsx";
 import { formatUsd } from "@/lib/money";
 import type { PayoutBalancesView } from "@/server/billing/payouts/payout-balances-view";
 import { errorMessage } from "../query-state";
@@ -9,24 +8,9 @@ import { useTRPC } from "../trpc/react";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { Card, CardBody, CardHeader } from "../ui/card";
+import { MoneyStat } from "../ui/money-stat";
 import { formatDateTimeZone } from "./payout-view";
 
-function Bucket({ label, hint, nanos, testId, tone, large }: { label: string; hint: string; nanos: bigint | undefined; testId: string; tone?: "red"; large?: boolean }) {
-  return (
-    <div>
-      <dt className="text-xs tracking-wide text-slate-500 uppercase">{label}</dt>
-      <dd
-        className={clsx("mt-1 tabular-nums", large ? "text-2xl font-semibold" : "text-lg", tone === "red" ? "text-red-700" : "text-slate-900")}
-        data-testid={testId}
-        data-nanos={nanos?.toString()}
-        aria-busy={nanos === undefined}
-      >
-        {nanos === undefined ? "…" : formatUsd(nanos)}
-      </dd>
-      <dd className="mt-0.5 text-xs text-slate-500">{hint}</dd>
-    </div>
-  );
-}
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
@@ -56,11 +40,11 @@ export function PayoutBalancesCard({ balances, canAct }: { balances: PayoutBalan
       />
       <CardBody className="space-y-4">
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-5">
-          <Bucket label="Payable" hint="Sent at the next payout run" nanos={b?.payable_nanos} testId="payout-payable" large />
-          <Bucket label="On hold" hint={b && b.hold_days > 0 ? `Earned in the last ${holdDays}` : "Recent earnings"} nanos={b?.on_hold_nanos} testId="payout-on-hold" />
-          <Bucket label="In transit" hint="Sent to Stripe, not yet in your bank" nanos={b?.in_transit_nanos} testId="payout-in-transit" />
-          <Bucket label="Paid out" hint="Arrived in your bank" nanos={b?.paid_out_nanos} testId="payout-paid-out" />
-          <Bucket label="Owed" hint="Taken from future earnings" nanos={b?.owed_nanos} testId="payout-owed" tone={owed ? "red" : undefined} />
+          <MoneyStat label="Payable" hint="Sent at the next payout run" nanos={b?.payable_nanos} testId="payout-payable" large />
+          <MoneyStat label="On hold" hint={b && b.hold_days > 0 ? `Earned in the last ${holdDays}` : "Recent earnings"} nanos={b?.on_hold_nanos} testId="payout-on-hold" />
+          <MoneyStat label="In transit" hint="Sent to Stripe, not yet in your bank" nanos={b?.in_transit_nanos} testId="payout-in-transit" />
+          <MoneyStat label="Paid out" hint="Arrived in your bank" nanos={b?.paid_out_nanos} testId="payout-paid-out" />
+          <MoneyStat label="Owed" hint="Taken from future earnings" nanos={b?.owed_nanos} testId="payout-owed" tone={owed ? "red" : undefined} />
         </dl>
         <p className="text-xs text-slate-500">
           Ledger balance <span className="tabular-nums" data-testid="payout-balance" data-nanos={b?.balance_nanos.toString()}>{b ? formatUsd(b.balance_nanos) : "…"}</span> (on hold + payable, or − owed).

@@ -3,10 +3,11 @@
 // nothing internal in it.
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { expect } from "vitest";
-import { creditLeases, ledgerLines, reservations, settlementDeadLetters } from "../../db/schema";
+import { creditLeases, reservations, settlementDeadLetters } from "../../db/schema";
 import type { CreditLeases } from "../../server/billing/credit-leases";
 import { getBuyerBalance } from "../../server/billing/balances";
 import type { TestMarketplace } from "../marketplace";
+import { ledgerSumNanos } from "../ledger";
 
 /** The gateway's credit leases (not on the runtime: the settlement queue is their only other holder). */
 export function gatewayLeases(mp: TestMarketplace): CreditLeases {
@@ -25,8 +26,7 @@ export async function expectIdleMoneyInvariants(mp: TestMarketplace, buyerOrgani
   await gatewayLeases(mp).renew();
   const now = new Date();
 
-  const [total] = await db.select({ sum: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
-  expect(total!.sum, "sum of every ledger line").toBe("0");
+  expect(await ledgerSumNanos(db), "sum of every ledger line").toBe(0n);
 
   const negative = (await db.execute<{ account: string; organization_id: string; balance: string }>(
     sql`select account, organization_id, sum(amount_nanos)::text as balance from ledger_lines where account = 'buyer_balance' group by account, organization_id having sum(amount_nanos) < 0`,

@@ -1,4 +1,4 @@
-import { and, eq, like, or, sql } from "drizzle-orm";
+import { and, eq, like, or } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { journalEntries, ledgerLines, paymentAdjustments, stripeEvents, topUps } from "../../../db/schema";
 import { usdToNanos } from "../../../lib/money";
@@ -15,6 +15,7 @@ import { applyRefund } from "./apply-refund";
 import { listPaymentAdjustments } from "./list-payment-adjustments";
 import { recordAdjustment } from "./record-adjustment";
 import { refundTopUp } from "./refund-top-up";
+import { ledgerSumNanos } from "../../../test/ledger";
 
 describe.each(DB_KINDS)("refunds and disputes through Stripe on %s", (kind) => {
   let fake: FakeStripe;
@@ -35,8 +36,7 @@ describe.each(DB_KINDS)("refunds and disputes through Stripe on %s", (kind) => {
   afterEach(async () => {
     fake.delivery.auto = true;
     await delivered();
-    const [all] = await db().select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
-    expect(BigInt(all!.total)).toBe(0n);
+    expect(await ledgerSumNanos(db())).toBe(0n);
     // Every event was handled: none ran out of retries (a throwing handler would end up here).
     expect(await db().select({ id: stripeEvents.id, type: stripeEvents.type, error: stripeEvents.lastError }).from(stripeEvents).where(eq(stripeEvents.status, "failed"))).toEqual([]);
   });

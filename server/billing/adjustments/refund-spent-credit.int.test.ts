@@ -1,7 +1,7 @@
 import OpenAI from "openai";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ledgerLines, members, requests, stripeEvents, topUps } from "../../../db/schema";
+import { members, requests, stripeEvents, topUps } from "../../../db/schema";
 import { usdToNanos } from "../../../lib/money";
 import { DB_KINDS } from "../../../test/database";
 import { startFakeStripe, type FakeStripe } from "../../../test/fake-stripe";
@@ -11,6 +11,7 @@ import { createApiKey } from "../../buyers/create-api-key";
 import { updateApiKeySettings } from "../../buyers/update-api-key-settings";
 import { getBuyerBalance } from "../balances";
 import { createTopUp } from "../top-ups/create-top-up";
+import { ledgerSumNanos } from "../../../test/ledger";
 
 /**
  * Credit already spent is not refunded twice: refunding the whole top-up after using some of it leaves the
@@ -76,8 +77,7 @@ describe.each(DB_KINDS)("a refund after the credit is spent on %s", (kind) => {
     await mp.settled();
     // Refused requests cost nothing: the receivable is still exactly the fee, and the ledger balances.
     expect((await getBuyerBalance(db(), buyer.organizationId, new Date())).balance_nanos).toBe(-served!.fee);
-    const [all] = await db().select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
-    expect(BigInt(all!.total)).toBe(0n);
+    expect(await ledgerSumNanos(db())).toBe(0n);
     expect(await db().select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.status, "failed"))).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import { PAST_DUE_MESSAGE } from "./billing-terms";
 import { HOUR_MS, hourStartUtc } from "./meter-outbox";
 import { claimMeterRows, closeDueMeterRows, pushMeterOutbox, sendMeterRow, STUCK_TOO_OLD, STUCK_UNCONFIRMED } from "./push-meter-outbox";
 import { setOrganizationBilling } from "./set-organization-billing";
+import { ledgerSumNanos } from "../../../test/ledger";
 
 describe.each(DB_KINDS)("invoiced organizations through Stripe on %s", (kind) => {
   let fake: FakeStripe;
@@ -49,8 +50,7 @@ describe.each(DB_KINDS)("invoiced organizations through Stripe on %s", (kind) =>
   });
   afterEach(async () => {
     await delivered();
-    const [all] = await db().select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
-    expect(BigInt(all!.total), "the ledger balances").toBe(0n);
+    expect(await ledgerSumNanos(db()), "the ledger balances").toBe(0n);
   });
 
   const svc = () => mp.server.runtime.services;

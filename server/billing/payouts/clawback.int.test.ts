@@ -18,6 +18,7 @@ import { createTopUp } from "../top-ups/create-top-up";
 import { createPayout } from "./create-payout";
 import { payoutPolicy } from "./policy";
 import { getProviderPayoutBalances } from "./provider-balances";
+import { ledgerSumNanos } from "../../../test/ledger";
 
 const HOUR_MS = 3_600_000;
 const usd = usdToNanos;
@@ -48,8 +49,7 @@ describe.each(DB_KINDS)("clawback of on-hold earnings on %s", (kind) => {
   afterEach(async () => {
     fake.delivery.auto = true;
     await delivered();
-    const [all] = await db().select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines);
-    expect(BigInt(all!.total)).toBe(0n);
+    expect(await ledgerSumNanos(db())).toBe(0n);
     expect(await db().select({ id: stripeEvents.id, type: stripeEvents.type, error: stripeEvents.lastError }).from(stripeEvents).where(eq(stripeEvents.status, "failed"))).toEqual([]);
   });
 

@@ -1,8 +1,8 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { journalEntries, ledgerLines, payoutRuns, payouts } from "../../../db/schema";
 import { newId } from "../../../lib/ids";
-import { NANOS_PER_CENT, usdToNanos } from "../../../lib/money";
+import { usdToNanos } from "../../../lib/money";
 import { DB_KINDS } from "../../../test/database";
 import { startFakeStripe, type FakeStripe } from "../../../test/fake-stripe";
 import { startTestMarketplace, type TestMarketplace } from "../../../test/marketplace";
@@ -23,6 +23,8 @@ import { DEFAULT_PAYOUT_POLICY } from "./policy";
 import { getProviderPayoutBalances } from "./provider-balances";
 import { ACCOUNT_NOT_READY_MESSAGE, belowMinimumMessage, earlyRateLimitMessage, PAYOUT_IN_PROGRESS_MESSAGE, requestEarlyPayout } from "./request-early-payout";
 import { runPayouts } from "./run-payouts";
+import { ledgerSumNanos } from "../../../test/ledger";
+import { stripeAmountCents } from "../stripe/client";
 
 const USD = (s: string) => usdToNanos(s);
 const MINUTE_MS = 60_000;
@@ -118,12 +120,9 @@ describe.each(DB_KINDS)("payout runs on %s", (kind) => {
       .innerJoin(journalEntries, eq(journalEntries.id, ledgerLines.journalEntryId))
       .where(eq(journalEntries.idempotencyKey, idempotencyKey))
       .orderBy(ledgerLines.account);
-  const ledgerSum = async (where = sql`true`) => {
-    const [row] = await services.db.select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines).where(where);
-    return BigInt(row!.total);
-  };
+  const ledgerSum = (where?: SQL) => ledgerSumNanos(services.db, where);
   /** What Stripe would answer for a payout's transfer (tests that only need a payout to be past `pending`). */
-  const transferOf = (p: { amountNanos: bigint; stripeAccountId: string }) => ({ id: `tr_test_${newId("journalEntry")}`, amount: Number(p.amountNanos / NANOS_PER_CENT), currency: "usd", destination: p.stripeAccountId });
+  const transferOf = (p: { amountNanos: bigint; stripeAccountId: string }) => ({ id: `tr_test_${newId("journalEntry")}`, amount: stripeAmountCents(p.amountNanos), currency: "usd", destination: p.stripeAccountId });
   const waitFor = async (what: string, check: () => Promise<boolean>, timeout_ms = 20_000) => {
     for (const deadline = Date.now() + timeout_ms; !(await check()); await new Promise((r) => setTimeout(r, 50))) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -186,7 +185,7 @@ describe.each(DB_KINDS)("payout runs on %s", (kind) => {
     // Stripe has exactly one transfer per payout, to the right account, for the ledger's amount to the cent.
     for (const row of [p!, s!]) {
       const transfers = (await fake.client().transfers.list({ transfer_group: row.id })).data;
-      expect(transfers.map((t) => ({ id: t.id, amount: t.amount, currency: t.currency, destination: t.destination }))).toEqual([{ id: row.stripeTransferId, amount: Number(row.amountNanos / NANOS_PER_CENT), currency: "usd", destination: row.stripeAccountId }]);
+      expect(transfers.map((t) => ({ id: t.id, amount: t.amount, currency: t.currency, destination: t.destination }))).toEqual([{ id: row.stripeTransferId, amount: stripeAmountCents(row.amountNanos), currency: "usd", destination: row.stripeAccountId }]);
       expect(await linesOf(`payout:${row.id}`)).toEqual([
         { account: "provider_earnings", organizationId: row.organizationId, amount_nanos: -row.amountNanos, kind: "payout" },
         { account: "provider_in_transit", organizationId: row.organizationId, amount_nanos: row.amountNanos, kind: "payout" },

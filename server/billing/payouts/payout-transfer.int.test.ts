@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import type Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { journalEntries, ledgerLines, payouts, stripeEvents } from "../../../db/schema";
@@ -20,6 +20,7 @@ import { getProviderPayoutBalances } from "./provider-balances";
 import { DEFAULT_PAYOUT_POLICY } from "./policy";
 import { bankPayoutIdempotencyKey, bankPayoutParams, requestBankPayout } from "./request-bank-payout";
 import { sendPayout, transferIdempotencyKey, transferParams } from "./send-payout";
+import { ledgerSumNanos } from "../../../test/ledger";
 
 const USD = (s: string) => usdToNanos(s);
 type Ctx = ServiceContext & { stripe: StripeBilling };
@@ -60,10 +61,7 @@ describe.each(DB_KINDS)("payout transfers on %s", (kind) => {
     await fake.flushWebhooks();
     await mp.stripeIdle();
   };
-  const ledgerSum = async (where = sql`true`) => {
-    const [row] = await services.db.select({ total: sql<string>`coalesce(sum(${ledgerLines.amountNanos}), 0)::text` }).from(ledgerLines).where(where);
-    return BigInt(row!.total);
-  };
+  const ledgerSum = (where?: SQL) => ledgerSumNanos(services.db, where);
   const kindSum = (kinds: string[], account: string) =>
     ledgerSum(sql`${ledgerLines.account} = ${account} and ${ledgerLines.journalEntryId} in (select id from ${journalEntries} where ${inArray(journalEntries.kind, kinds)})`);
   /** Transfers the tests made on purpose that are no payout's (a stray one): left out of the money invariant. */
