@@ -21,6 +21,10 @@ export const ID_PREFIXES = {
   // Not "po": that is Stripe's own payout prefix, and both ids appear side by side on the payouts page.
   payout: "pyt",
   payoutRun: "prun",
+  periodBalance: "pbal",
+  reconciliationRun: "recon",
+  reconciliationItem: "reci",
+  auditEntry: "aud",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -98,6 +98,12 @@ const envSchema = z.object({
   PAYOUT_EARLY_INTERVAL_HOURS: z.coerce.number().min(0).max(24 * 31).default(24),
   /** How often the payout worker checks whether a run is due and resumes unfinished payouts. */
   PAYOUT_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** Finance (README "Finance"): the scheduled reconciliation with Stripe runs this long after the previous one (daily by default). */
+  RECONCILIATION_INTERVAL_HOURS: z.coerce.number().min(1 / 60).max(24 * 31).default(24),
+  /** How often the reconciliation worker checks whether a run is due. */
+  RECONCILIATION_CHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** CSV exports streamed at once by one process; more get 429 (each holds a database snapshot, and on PostgreSQL a connection). */
+  EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(32).default(2),
 }).superRefine((env, ctx) => {
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "required when STRIPE_SECRET_KEY is set (the webhook endpoint's signing secret)" });
   if (Number(env.PAYOUT_MINIMUM_USD) < 0.01) ctx.addIssue({ code: "custom", path: ["PAYOUT_MINIMUM_USD"], message: "must be at least 0.01 (Stripe transfers whole cents)" });

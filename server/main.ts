@@ -1,3 +1,6 @@
+import { recordSettingsChanges } from "./finance/audit/record-settings-changes";
+import { EXPORTS_PATH_PREFIX } from "../lib/export-catalog";
+import { createExportsHandler } from "./finance/exports/http-handler";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -159,6 +162,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const agentApi = createAgentApiHandler(services, logger.child({ component: "agent-api" }));
 
   const stripeWebhook = createStripeWebhookHandler({ services, jobs: () => runtime.jobs, logger });
+  const exportsHandler = createExportsHandler(runtime);
+  await recordSettingsChanges(services);
   // The queue lives with the workers role; a process without it still stores webhook events (the workers' sweeper enqueues them).
   if (opts.workers !== false) {
     runtime.jobs = await startJobQueue(database, { poll_interval_ms: env.JOB_POLL_INTERVAL_MS, retry_delay_s: env.JOB_RETRY_DELAY_S, retry_limit: env.JOB_RETRY_LIMIT, logger });
@@ -202,6 +207,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (url.startsWith(AGENT_API_PREFIX + "/")) return void agentApi(req, res);
     // Before Next: the signature is checked on the raw bytes, and gateway-only processes (web off) receive webhooks too.
     if (url.split("?")[0] === STRIPE_WEBHOOK_PATH) return void stripeWebhook(req, res);
+    // Before Next: CSV exports stream from a database cursor with backpressure (server/finance/exports).
+    if (url.startsWith(EXPORTS_PATH_PREFIX)) return void exportsHandler(req, res);
     const clientIp = resolveClientIp(req, env.TRUSTED_PROXY_HOPS);
     if (url === "/metrics" && req.method === "GET") return serveMetrics(req, res, clientIp);
     if (url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", database: database.kind }));

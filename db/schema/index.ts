@@ -7,3 +7,4 @@ export * from "./market";
 export * from "./verification";
 export * from "./payments";
 export * from "./payouts";
+export * from "./finance";

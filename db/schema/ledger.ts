@@ -5,23 +5,35 @@ import { organizations } from "./auth";
  * Double-entry ledger (DESIGN §6). Every journal entry's lines sum to zero; balances are sums of lines.
  * Sign convention: a positive amount increases what the account's holder has.
  */
-export const LEDGER_ACCOUNTS = ["buyer_balance", "provider_earnings", "provider_in_transit", "platform_revenue", "test_credit_grants", "stripe_clearing"] as const;
+export const LEDGER_ACCOUNTS = ["buyer_balance", "provider_earnings", "provider_in_transit", "platform_revenue", "platform_expense", "test_credit_grants", "stripe_clearing"] as const;
 export type LedgerAccount = (typeof LEDGER_ACCOUNTS)[number];
 
 export const journalEntries = pgTable("journal_entries", {
   id: text("id").primaryKey(),
   /**
    * request_settlement | test_credit_grant | top_up | refund | refund_reversal | dispute_withdrawal | dispute_reinstatement |
-   * invoice_payment | payout | payout_transfer | payout_failure | payout_reversal | clawback | clawback_release
-   * (payouts: server/billing/payouts/README.md).
+   * invoice_payment | payout | payout_transfer | payout_failure | payout_reversal | clawback | clawback_release | stripe_fee
+   * (payouts: server/billing/payouts/README.md; fees and periods: server/finance/README.md).
    */
   kind: text("kind").notNull(),
   /** Makes every posting exactly-once: a retried settlement or grant collides here. */
   idempotencyKey: text("idempotency_key").notNull().unique(),
   requestId: text("request_id"),
+  /**
+   * The Stripe object whose balance transactions this entry mirrors (ch_ charge, re_ refund, dp_ dispute, in_
+   * invoice, tr_ transfer, trr_ reversal, txn_ for a fee): what reconciliation matches on. Null = no Stripe money.
+   */
+  stripeObjectId: text("stripe_object_id"),
   memo: text("memo"),
+  /** The posting date: the period the entry belongs to. Never inside a closed period (enforced by the database). */
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+  /** Set when the event happened inside a period already closed: it posted at the open period's start instead (a late correction of that period). */
+  occurredAt: timestamp("occurred_at", { withTimezone: true }),
+}, (t) => [
+  index("journal_entries_created_idx").on(t.createdAt, t.id),
+  index("journal_entries_request_idx").on(t.requestId),
+  index("journal_entries_stripe_object_idx").on(t.stripeObjectId),
+]);
 
 export const ledgerLines = pgTable(
   "ledger_lines",
@@ -38,6 +50,8 @@ export const ledgerLines = pgTable(
     index("ledger_lines_entry_idx").on(t.journalEntryId),
     // The Billing page's balance history: one organization's lines in order, paged by (created_at, id).
     index("ledger_lines_org_account_created_idx").on(t.organizationId, t.account, t.createdAt, t.id),
+    // Roll-forwards and period closes: every line of a period, by account.
+    index("ledger_lines_created_idx").on(t.createdAt, t.account),
   ],
 );
 

@@ -5,6 +5,7 @@ import type { ServiceContext } from "../context";
 import type { CreditLeases } from "./credit-leases";
 import { priceOutcome, type RequestOutcome } from "./request-outcome";
 import { addUsageToMeterOutbox } from "./invoicing/meter-outbox";
+import { openPeriodStart, postingDate } from "../finance/periods/posting-date";
 
 /**
  * Settles many requests in one transaction, exactly once each: the request row is the
@@ -58,16 +59,20 @@ export async function settleBatch(
     const fresh = new Set(inserted.map((r) => r.id));
     const toPost = priced.filter(({ o }) => fresh.has(o.requestId));
     if (toPost.length > 0) {
-      const entries = toPost.map(({ o, p }) => ({ id: newId("journalEntry"), o, p }));
-      await tx.insert(journalEntries).values(entries.map(({ id, o }) => ({ id, kind: "request_settlement", idempotencyKey: `settle:${o.requestId}`, requestId: o.requestId, createdAt: o.completedAt })));
-      const lines = entries.flatMap(({ id, o, p }) =>
+      // Dated at completion; a request finished inside a closed period (a log replayed late) posts into the open one.
+      const open_period_start = await openPeriodStart(tx);
+      const entries = toPost.map(({ o, p }) => ({ id: newId("journalEntry"), o, p, date: postingDate(o.completedAt, open_period_start) }));
+      await tx
+        .insert(journalEntries)
+        .values(entries.map(({ id, o, date }) => ({ id, kind: "request_settlement", idempotencyKey: `settle:${o.requestId}`, requestId: o.requestId, createdAt: date.created_at, occurredAt: date.occurred_at })));
+      const lines = entries.flatMap(({ id, o, p, date }) =>
         [
           { account: "buyer_balance" as const, organizationId: o.organizationId, amountNanos: -p.cost_nanos },
           { account: "provider_earnings" as const, organizationId: o.providerOrganizationId, amountNanos: p.provider_nanos },
           { account: "platform_revenue" as const, organizationId: null, amountNanos: p.fee_nanos },
         ]
           .filter((l) => l.amountNanos !== 0n)
-          .map((l) => ({ id: newId("ledgerLine"), journalEntryId: id, createdAt: o.completedAt, ...l })),
+          .map((l) => ({ id: newId("ledgerLine"), journalEntryId: id, createdAt: date.created_at, ...l })),
       );
       if (lines.length > 0) await tx.insert(ledgerLines).values(lines);
       // Invoiced organizations' usage is owed to Stripe's meter: recorded in this same transaction, exactly once.

@@ -1,6 +1,7 @@
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { billingRouter } from "./routers/billing";
 import { buyerRouter } from "./routers/buyer";
+import { financeRouter } from "./routers/finance";
 import { marketRouter } from "./routers/market";
 import { operationsRouter } from "./routers/operations";
 import { organizationRouter } from "./routers/organization";
@@ -22,6 +23,8 @@ export const appRouter = createTRPCRouter({
   billing: billingRouter,
   /** The Payouts page: Stripe Connect onboarding, payout balances, history, earnings over time, monthly statements. */
   payouts: payoutsRouter,
+  /** The Finance page (platform finance): roll-forward, period close, reconciliation, audit log. */
+  finance: financeRouter,
 });
 
 export type AppRouter = typeof appRouter;

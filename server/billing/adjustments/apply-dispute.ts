@@ -72,7 +72,7 @@ export async function applyDispute(ctx: ServiceContext, disputeId: string): Prom
     });
     const posted: string[] = [];
     const post = async (key: string, memo: string, amount_cents: number, sign: 1n | -1n) => {
-      const r = await postJournalEntry(tx, { kind: sign === 1n ? "dispute_withdrawal" : "dispute_reinstatement", idempotencyKey: key, memo, at: ctx.now(), lines: buyerStripeLines(owner.organizationId, -centsToNanos(amount_cents) * sign) });
+      const r = await postJournalEntry(tx, { kind: sign === 1n ? "dispute_withdrawal" : "dispute_reinstatement", idempotencyKey: key, stripeObjectId: dispute.id, memo, at: ctx.now(), lines: buyerStripeLines(owner.organizationId, -centsToNanos(amount_cents) * sign) });
       if (r.posted) posted.push(key);
     };
     if (moved.withdrawn_cents > 0) await post(`dispute:${dispute.id}:withdrawn`, `Dispute ${dispute.id}: funds withdrawn`, moved.withdrawn_cents, 1n);

@@ -62,7 +62,7 @@ export async function applyRefund(ctx: ServiceContext, refundId: string): Promis
     });
     const posted: string[] = [];
     const post = async (key: string, memo: string, sign: 1n | -1n) => {
-      const r = await postJournalEntry(tx, { kind: sign === 1n ? "refund" : "refund_reversal", idempotencyKey: key, memo, at: ctx.now(), lines: buyerStripeLines(owner.organizationId, -amount_nanos * sign) });
+      const r = await postJournalEntry(tx, { kind: sign === 1n ? "refund" : "refund_reversal", idempotencyKey: key, stripeObjectId: refund.id, memo, at: ctx.now(), lines: buyerStripeLines(owner.organizationId, -amount_nanos * sign) });
       if (r.posted) posted.push(key);
     };
     if (REFUND_OUT.has(status) || REFUND_UNDONE.has(status)) await post(`refund:${refund.id}`, `Refund ${refund.id}`, 1n);

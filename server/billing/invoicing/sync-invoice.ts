@@ -84,6 +84,7 @@ export async function syncInvoice(ctx: ServiceContext & { stripe: StripeBilling 
       const posted = await postJournalEntry(tx, {
         kind: "invoice_payment",
         idempotencyKey: `invoice:${invoice.id}:paid`,
+        stripeObjectId: invoice.id,
         memo: `Invoice ${invoice.number ?? invoice.id} paid`,
         at: invoice.status_transitions?.paid_at ? new Date(invoice.status_transitions.paid_at * 1000) : input.eventCreatedAt,
         lines: buyerStripeLines(organizationId, amount_paid_nanos),

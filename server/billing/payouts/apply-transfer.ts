@@ -54,6 +54,7 @@ export async function applyTransfer(ctx: ServiceContext & { stripe: StripeBillin
       const posted = await postJournalEntry(tx, {
         kind: "payout_reversal",
         idempotencyKey: `transfer_reversal:${r.id}`,
+        stripeObjectId: r.id,
         memo: `Payout ${row.id}: Stripe reversed ${r.amount} cents of transfer ${transfer.id}`,
         at,
         lines: [

@@ -35,6 +35,7 @@ export async function markTransferred(tx: Tx, input: { payoutId: string; transfe
   await postJournalEntry(tx, {
     kind: "payout_transfer",
     idempotencyKey: `payout:${row.id}:transferred`,
+    stripeObjectId: input.transfer.id,
     memo: `Payout ${row.id}: Stripe transfer ${input.transfer.id}`,
     at: input.at,
     lines: [

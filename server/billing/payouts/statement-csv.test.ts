@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { parse as parseCsv } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { usdToNanos } from "../../../lib/money";
-import { exactUsd, roundedCentsUsd, spreadsheetSafe, STATEMENT_CSV_COLUMNS, statementToCsv } from "./statement-csv";
+import { exactUsd, roundedCentsUsd, spreadsheetSafe } from "../../finance/exports/csv-cells";
+import { STATEMENT_CSV_COLUMNS, statementToCsv } from "./statement-csv";
 import { parseStatementMonth } from "./statement-period";
 import { STATEMENT_LINE_KINDS, type ProviderStatement, type StatementLine, type StatementLineKind } from "./statement-types";
 

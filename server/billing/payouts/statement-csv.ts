@@ -1,5 +1,5 @@
 import { stringify } from "csv-stringify/sync";
-import { centsToNanos, formatUsd, nanosToCents } from "../../../lib/money";
+import { exactUsd, roundedCentsUsd, spreadsheetSafe } from "../../finance/exports/csv-cells";
 import { utcDayKey } from "./statement-period";
 import { STATEMENT_LINE_KINDS, type ProviderStatement, type StatementLine } from "./statement-types";
 
@@ -24,25 +24,6 @@ export const STATEMENT_CSV_COLUMNS = [
   "amount_usd_exact (authoritative)",
   "amount_usd_rounded_cents (display only)",
 ] as const;
-
-/** Exact USD with all nine decimals (no rounding, no "$"): "-12.345678901". */
-export function exactUsd(amount_nanos: bigint): string {
-  return formatUsd(amount_nanos, 9).replace("$", "");
-}
-
-/** The same amount rounded half away from zero to cents, as people read it: "-12.35". */
-export function roundedCentsUsd(amount_nanos: bigint): string {
-  return formatUsd(centsToNanos(nanosToCents(amount_nanos)), 2).replace("$", "");
-}
-
-/**
- * Model ids and machine names are the provider's own text: a leading = + - @ would run as a formula when the file
- * is opened in a spreadsheet, so such a cell is prefixed with an apostrophe (the usual CSV-injection guard).
- */
-export function spreadsheetSafe(text: string | null): string {
-  if (text === null) return "";
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
 
 type Row = Record<(typeof STATEMENT_CSV_COLUMNS)[number], string>;
 

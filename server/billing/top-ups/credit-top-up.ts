@@ -25,6 +25,7 @@ export async function creditTopUp(tx: Tx, input: { topUpId: string; payment: Pai
   const posted = await postJournalEntry(tx, {
     kind: "top_up",
     idempotencyKey: `top_up:${row.id}`,
+    stripeObjectId: input.payment.stripeChargeId ?? row.stripeChargeId,
     memo: row.kind === "auto" ? "Auto top-up" : "Top-up",
     at: input.at,
     lines: buyerStripeLines(row.organizationId, row.amountNanos),

@@ -1,0 +1,43 @@
+import type { ReconciliationItemStatus, ReconciliationRunStatus, ReconciliationTrigger } from "../../../db/schema";
+import type { Period } from "../period";
+
+export type ReconciliationRunView = {
+  id: string;
+  trigger: ReconciliationTrigger;
+  period: Period;
+  status: ReconciliationRunStatus;
+  error: string | null;
+  matched: number;
+  missing_in_stripe: number;
+  missing_in_ledger: number;
+  amount_mismatch: number;
+  fees_posted_nanos: bigint;
+  started_at: Date;
+  finished_at: Date | null;
+};
+
+export type ReconciliationItemView = {
+  id: string;
+  status: ReconciliationItemStatus;
+  kind: string;
+  stripe_object_id: string;
+  stripe_account: string | null;
+  organization_id: string | null;
+  journal_entry_ids: string[];
+  ledger_nanos: bigint | null;
+  stripe_nanos: bigint | null;
+  description: string;
+  occurred_at: Date | null;
+};
+
+export type ReconciliationOverview = {
+  /** Stripe is configured (STRIPE_SECRET_KEY); without it there is nothing to reconcile. */
+  available: boolean;
+  latest: ReconciliationRunView | null;
+  /** The latest completed run's items that are not `matched`. */
+  open_mismatches: ReconciliationItemView[];
+  /** Recent runs, newest first. */
+  runs: ReconciliationRunView[];
+  /** When the scheduled run is next due (RECONCILIATION_INTERVAL_HOURS after the last). */
+  next_scheduled_at: Date | null;
+};
