@@ -17,12 +17,15 @@ const PAYOUTS_LINK = { href: "/dashboard/payouts", label: "Payouts" } as const;
 
 const OPERATOR_LINKS = [{ href: "/operations", label: "Operations" }] as const;
 
-export function NavLinks({ operator = false, payouts = true }: { operator?: boolean; payouts?: boolean }) {
+/** Platform finance only (server/finance/access.ts): an operator with the finance or admin role. */
+const FINANCE_LINK = { href: "/finance", label: "Finance" } as const;
+
+export function NavLinks({ operator = false, payouts = true, finance = false }: { operator?: boolean; payouts?: boolean; finance?: boolean }) {
   const pathname = usePathname();
   const links = LINKS.flatMap((link): { href: string; label: string }[] => (link.href === "/dashboard/provider" && payouts ? [link, PAYOUTS_LINK] : [link]));
   return (
     <nav aria-label="Main" className="flex flex-wrap gap-1">
-      {[...links, ...(operator ? OPERATOR_LINKS : [])].map((link) => {
+      {[...links, ...(operator ? OPERATOR_LINKS : []), ...(finance ? [FINANCE_LINK] : [])].map((link) => {
         const active = pathname === link.href;
         return (
           <Link

@@ -4,9 +4,22 @@ import { SignOutButton } from "./sign-out-button";
 
 /**
  * Signed-in header: brand, sections, whose organization this is, sign-out. `payouts`: show the Payouts link (pass
- * hasRole(memberRole, "provider"); the page itself says who may read it).
+ * hasRole(memberRole, "provider"); the page itself says who may read it). `finance`: show the Finance link (pass
+ * canUsePlatformFinance; the page 404s for anyone else).
  */
-export function TopNav({ organizationName, userEmail, operator = false, payouts = true }: { organizationName: string | null; userEmail: string; operator?: boolean; payouts?: boolean }) {
+export function TopNav({
+  organizationName,
+  userEmail,
+  operator = false,
+  payouts = true,
+  finance = false,
+}: {
+  organizationName: string | null;
+  userEmail: string;
+  operator?: boolean;
+  payouts?: boolean;
+  finance?: boolean;
+}) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
@@ -14,7 +27,7 @@ export function TopNav({ organizationName, userEmail, operator = false, payouts 
           <Link href="/dashboard" className="text-lg font-semibold tracking-tight text-slate-900">
             Spotlane
           </Link>
-          <NavLinks operator={operator} payouts={payouts} />
+          <NavLinks operator={operator} payouts={payouts} finance={finance} />
         </div>
         <div className="flex items-center gap-3 text-sm">
           <div className="text-right">

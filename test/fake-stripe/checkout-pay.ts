@@ -69,7 +69,8 @@ function createPaidInvoice(store: Store, session: Stripe.Checkout.Session): void
     description: session.invoice_creation.invoice_data.description,
   });
   finalizeInvoice(store, invoice);
-  attemptInvoicePayment(store, invoice, "paid");
+  const pi = typeof session.payment_intent === "string" ? store.paymentIntents.get(session.payment_intent) : undefined;
+  attemptInvoicePayment(store, invoice, "paid", pi);
   session.invoice = invoice.id;
 }
 

@@ -9,7 +9,7 @@
 import type Stripe from "stripe";
 import type { FormObject } from "./form";
 import { invalidRequest, noSuch } from "./errors";
-import { allowOnly, metadataOf, optEnum, optString, reqInt, reqString, type ParamSpec } from "./params";
+import { allowOnly, createdFilter, metadataOf, optEnum, optString, reqInt, reqString, type ParamSpec } from "./params";
 import { listOf, route, type Route } from "./router";
 import { emit, type Store } from "./store";
 import { defaultBankAccount, getAccount } from "./accounts";
@@ -131,7 +131,8 @@ export const connectPayoutRoutes: Route[] = [
   }, "connected"),
   route("GET", "/v1/payouts", ({ store, body, account }) => {
     const status = optString(body, "status");
-    const mine = [...store.payouts.values()].filter((p) => store.payoutAccount.get(p.id) === account && (!status || p.status === status));
+    const created = createdFilter(body);
+    const mine = [...store.payouts.values()].filter((p) => store.payoutAccount.get(p.id) === account && (!status || p.status === status) && created(p.created));
     return listOf("/v1/payouts", mine, body);
   }, "connected"),
 ];

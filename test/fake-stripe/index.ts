@@ -4,6 +4,8 @@
  * a hosted Checkout page, and signed webhook delivery with knobs that break naive integrations. Connect: connected
  * accounts, account links and the hosted onboarding page, Express login links, the Stripe-Account header,
  * transfers and reversals, balances, connected accounts' bank payouts, and their events (`event.account` set).
+ * Finance: balance transactions listed by `created[gte|lt]`, invoice payments (`/v1/invoice_payments`), and knobs
+ * that plant, alter or forget balance transactions so a reconciliation has something to find.
  *
  *   const fake = await startFakeStripe();
  *   const mp = await startTestMarketplace(kind, { env: fake.env() });
@@ -33,9 +35,9 @@ import { accountRoutes, completeOnboarding, requireMore, deauthorize } from "./a
 import { accountLinkRoutes } from "./account-links";
 import { transferRoutes, reverseTransferByHand } from "./transfers";
 import { connectPayoutRoutes, settlePayout } from "./connect-payouts";
-import { balanceRoutes, addPlatformFunds, availableCents } from "./balance";
+import { balanceRoutes, addPlatformFunds, availableCents, plantBalanceTransaction, alterBalanceTransaction, forgetBalanceTransaction, type PlantedBalanceTransaction } from "./balance";
 
-export type { DeliveryKnobs, DeliveryRecord, PaymentMethodBehaviour, CheckoutMethod, ConnectPayoutMode };
+export type { DeliveryKnobs, DeliveryRecord, PaymentMethodBehaviour, CheckoutMethod, ConnectPayoutMode, PlantedBalanceTransaction };
 
 export type StartFakeStripeOptions = {
   port?: number;
@@ -114,6 +116,15 @@ export type FakeStripe = {
   platformBalance(): number;
   /** Makes `cents` available on the platform at once (a top-up; like test card 4000000000000077). */
   addPlatformFunds(cents: number): void;
+  // Reconciliation: make Stripe's balance transactions disagree with a ledger, as the real thing can.
+  /** Every balance transaction, the platform's and connected accounts' (copies). */
+  balanceTransactions(): Stripe.BalanceTransaction[];
+  /** A platform balance transaction the ledger never heard of (a Dashboard charge, a lost webhook); cents, Stripe's sign. */
+  plantBalanceTransaction(input: PlantedBalanceTransaction): Stripe.BalanceTransaction;
+  /** Stripe's amount or fee of a balance transaction changes after the fact (net and fee_details follow). */
+  alterBalanceTransaction(id: string, change: { amount?: number; fee?: number }): Stripe.BalanceTransaction;
+  /** Stripe no longer has the balance transaction (money the ledger booked that Stripe never moved). */
+  forgetBalanceTransaction(id: string): void;
   close(): Promise<void>;
 };
 
@@ -233,6 +244,10 @@ export async function startFakeStripe(opts: StartFakeStripeOptions = {}): Promis
     addPlatformFunds: (cents) => {
       addPlatformFunds(store, cents);
     },
+    balanceTransactions: () => [...store.balanceTransactions.values()].map((bt) => snapshot(bt)),
+    plantBalanceTransaction: (input) => snapshot(plantBalanceTransaction(store, input)),
+    alterBalanceTransaction: (id, change) => snapshot(alterBalanceTransaction(store, id, change)),
+    forgetBalanceTransaction: (id) => forgetBalanceTransaction(store, id),
     close: async () => {
       for (const handle of later) clearImmediate(handle);
       later.clear();

@@ -1,10 +1,16 @@
 /**
  * Invoices: built for a subscription's metered usage (billing.ts) or after a Checkout payment
- * (`invoice_creation`); finalized, then paid or failed. Retrieve and list.
+ * (`invoice_creation`); finalized, then paid or failed. Retrieve and list. A paid invoice has an InvoicePayment
+ * (since API 2025-03-31 invoices carry no `charge` / `payment_intent`: `/v1/invoice_payments?invoice=` says how
+ * it was paid): a subscription invoice is collected by a PaymentIntent of its own, whose charge has a balance
+ * transaction with Stripe's card fee; a Checkout receipt points at the Checkout's PaymentIntent (no second charge).
  */
 import Stripe from "stripe";
 import { invalidRequest, noSuch } from "./errors";
-import { optString } from "./params";
+import { optString, sub } from "./params";
+import { createCharge } from "./charges";
+import { createPaymentMethod } from "./payment-methods";
+import { newPaymentIntent } from "./payment-intents";
 import { listOf, route, type Route } from "./router";
 import { emit, type Store } from "./store";
 
@@ -143,8 +149,43 @@ export function finalizeInvoice(store: Store, invoice: Stripe.Invoice): void {
   emit(store, "invoice.finalized", invoice);
 }
 
+/**
+ * The money of a paid invoice: `paidWith` (a Checkout's PaymentIntent, already charged), or a PaymentIntent of
+ * its own charged on the customer's default card (the fake emits no payment_intent / charge events for it).
+ */
+function recordInvoicePayment(store: Store, invoice: Stripe.Invoice, paidWith?: Stripe.PaymentIntent): void {
+  let pi = paidWith;
+  if (!pi) {
+    const customer = store.customers.get(invoice.customer as string);
+    const defaultPm = customer?.invoice_settings?.default_payment_method;
+    const pm =
+      (typeof defaultPm === "string" ? store.paymentMethods.get(defaultPm) : undefined) ??
+      createPaymentMethod(store, { kind: "card", last4: "4242", behaviour: "succeed", email: customer?.email ?? null });
+    pi = newPaymentIntent(store, { amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer as string, payment_method: pm.id, metadata: {}, description: `Payment for Invoice ${invoice.number ?? invoice.id}`, setup_future_usage: null });
+    const charge = createCharge(store, pi, pm, "succeeded");
+    pi.latest_charge = charge.id;
+    pi.status = "succeeded";
+    pi.amount_received = pi.amount;
+  }
+  const payment: Stripe.InvoicePayment = {
+    id: store.id("inpay"),
+    object: "invoice_payment",
+    amount_paid: invoice.amount_due,
+    amount_requested: invoice.amount_due,
+    created: store.now(),
+    currency: invoice.currency,
+    invoice: invoice.id,
+    is_default: true,
+    livemode: false,
+    payment: { type: "payment_intent", payment_intent: pi.id, ...(typeof pi.latest_charge === "string" ? { charge: pi.latest_charge } : {}) },
+    status: "paid",
+    status_transitions: { canceled_at: null, paid_at: store.now() },
+  };
+  store.invoicePayments.set(payment.id, payment);
+}
+
 /** One collection attempt on an open invoice: paid (invoice.paid + invoice.payment_succeeded) or failed. */
-export function attemptInvoicePayment(store: Store, invoice: Stripe.Invoice, outcome: "paid" | "payment_failed"): void {
+export function attemptInvoicePayment(store: Store, invoice: Stripe.Invoice, outcome: "paid" | "payment_failed", paidWith?: Stripe.PaymentIntent): void {
   if (invoice.status !== "open") throw new Error(`fake-stripe: invoice ${invoice.id} is ${invoice.status}, not open`);
   invoice.attempted = true;
   invoice.attempt_count += 1;
@@ -155,6 +196,7 @@ export function attemptInvoicePayment(store: Store, invoice: Stripe.Invoice, out
     invoice.ending_balance = 0;
     invoice.next_payment_attempt = null;
     invoice.status_transitions.paid_at = store.now();
+    if (invoice.amount_due > 0) recordInvoicePayment(store, invoice, paidWith);
     emit(store, "invoice.paid", invoice);
     emit(store, "invoice.payment_succeeded", invoice);
     return;
@@ -171,5 +213,21 @@ export const invoiceRoutes: Route[] = [
     const status = optString(body, "status");
     const matches = [...store.invoices.values()].filter((i) => (!customer || i.customer === customer) && (!subscription || i.parent?.subscription_details?.subscription === subscription) && (!status || i.status === status));
     return listOf("/v1/invoices", matches, body);
+  }),
+  route("GET", "/v1/invoice_payments/:id", ({ store, params }) => {
+    const p = store.invoicePayments.get(params[0] as string);
+    if (!p) throw noSuch("invoice_payment", params[0] as string);
+    return p;
+  }),
+  route("GET", "/v1/invoice_payments", ({ store, body }) => {
+    const invoice = optString(body, "invoice");
+    const status = optString(body, "status");
+    if (invoice) getInvoice(store, invoice, "invoice");
+    // payment[type]=payment_intent&payment[payment_intent]=pi_…: which invoice a PaymentIntent paid.
+    const byPayment = sub(body, "payment");
+    const pi = byPayment ? optString(byPayment, "payment_intent") : undefined;
+    if (byPayment && optString(byPayment, "type") !== "payment_intent") throw invalidRequest("payment[type] must be payment_intent or payment_record.", { param: "payment[type]" });
+    const matches = [...store.invoicePayments.values()].filter((p) => (!invoice || p.invoice === invoice) && (!status || p.status === status) && (!pi || p.payment.payment_intent === pi));
+    return listOf("/v1/invoice_payments", matches, body);
   }),
 ];

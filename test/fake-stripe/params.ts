@@ -105,3 +105,28 @@ export function expandPaths(body: FormObject): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw invalidRequest("Invalid expand: must be an array of strings", { param: "expand" });
   return v as string[];
 }
+
+/**
+ * Stripe's list filter on `created` (unix seconds): `created=N` or `created[gt|gte|lt|lte]=N`. Returns the
+ * predicate; no filter given: everything passes.
+ */
+export function createdFilter(body: FormObject, param = "created"): (created: number) => boolean {
+  const v = body[param];
+  if (v === undefined || v === "") return () => true;
+  const num = (raw: FormValue | undefined, name: string): number | undefined => {
+    if (raw === undefined || raw === "") return undefined;
+    if (typeof raw !== "string" || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw invalidRequest(`Invalid integer: ${String(raw)}`, { param: name, code: "parameter_invalid_integer" });
+    return Number(raw);
+  };
+  if (typeof v === "string") {
+    const exact = num(v, param) as number;
+    return (created) => created === exact;
+  }
+  if (Array.isArray(v)) throw invalidRequest(`Invalid ${param}: must be an integer or a range`, { param });
+  for (const key of Object.keys(v)) if (!["gt", "gte", "lt", "lte"].includes(key)) throw invalidRequest(`Received unknown parameter: ${param}[${key}]`, { param: `${param}[${key}]`, code: "parameter_unknown" });
+  const gt = num(v.gt, `${param}[gt]`);
+  const gte = num(v.gte, `${param}[gte]`);
+  const lt = num(v.lt, `${param}[lt]`);
+  const lte = num(v.lte, `${param}[lte]`);
+  return (created) => (gt === undefined || created > gt) && (gte === undefined || created >= gte) && (lt === undefined || created < lt) && (lte === undefined || created <= lte);
+}

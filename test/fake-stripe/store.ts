@@ -61,6 +61,8 @@ export type Store = {
   /** How many of `meterEvents` each subscription's invoices already billed (index into the array). */
   subscriptionBilledThrough: Map<string, number>;
   invoices: Map<string, Stripe.Invoice>;
+  /** How each paid invoice was paid (inpay_…): the PaymentIntent and charge that carried the money. */
+  invoicePayments: Map<string, Stripe.InvoicePayment>;
   /** Connect: connected accounts (acct_…) and their onboarding links by URL token. */
   accounts: Map<string, Stripe.Account>;
   accountLinks: Map<string, AccountLinkState>;
@@ -111,6 +113,7 @@ export function createStore(opts: { apiBase: string; secretKey: string; webhookS
     subscriptions: new Map(),
     subscriptionBilledThrough: new Map(),
     invoices: new Map(),
+    invoicePayments: new Map(),
     accounts: new Map(),
     accountLinks: new Map(),
     deauthorized: new Set(),
@@ -148,6 +151,7 @@ export function findById(store: Store, id: string): object | undefined {
     store.meters,
     store.subscriptions,
     store.invoices,
+    store.invoicePayments,
     store.accounts,
     store.transfers,
     store.transferReversals,

@@ -25,7 +25,8 @@ export async function* cursorRows<Row extends Record<string, unknown>>(tx: Tx, q
   await tx.execute(sql`declare ${name} no scroll cursor for ${query}`);
   try {
     for (;;) {
-      const result = (await tx.execute(sql`fetch forward ${sql.raw(String(batch_rows))} from ${name}`)) as unknown as { rows: Row[] };
+      // Both drivers answer `execute` with `{ rows }` (node-postgres' QueryResult, PGlite's Results).
+      const result = (await tx.execute(sql`fetch forward ${sql.raw(String(batch_rows))} from ${name}`)) as { rows: Row[] };
       for (const row of result.rows) yield row;
       if (result.rows.length < batch_rows) return;
     }

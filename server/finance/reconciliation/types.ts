@@ -11,6 +11,11 @@ export type ReconciliationRunView = {
   missing_in_stripe: number;
   missing_in_ledger: number;
   amount_mismatch: number;
+  /**
+   * Stripe balance transactions that never have ledger entries (the platform's own bank payouts, its funds
+   * top-ups, Stripe-only fee lines): counted, kept as `matched` items of kind `other`, never open mismatches.
+   */
+  stripe_only: number;
   fees_posted_nanos: bigint;
   started_at: Date;
   finished_at: Date | null;
@@ -24,6 +29,7 @@ export type ReconciliationItemView = {
   stripe_account: string | null;
   organization_id: string | null;
   journal_entry_ids: string[];
+  /** Net in Stripe's sign (money into the platform's Stripe balance positive): gross less Stripe's fees, each side's own. Bank payouts: the payout's amount. */
   ledger_nanos: bigint | null;
   stripe_nanos: bigint | null;
   description: string;

@@ -10,6 +10,7 @@ import { setOrganizationBilling } from "../../billing/invoicing/set-organization
 import { runPayouts } from "../../billing/payouts/run-payouts";
 import { payoutRuns } from "../../../db/schema";
 import { desc } from "drizzle-orm";
+import { recordOperatorAction } from "../../finance/audit/record-operator-action";
 import { createTRPCRouter, protectedProcedure } from "../init";
 
 /** Platform operators only (OPERATOR_EMAILS); everyone else gets FORBIDDEN, whatever their organization role. */
@@ -39,7 +40,16 @@ export const operationsRouter = createTRPCRouter({
   /** Refund (part of) a paid top-up at Stripe; `request_key` is one per click, so a repeat refunds once. */
   refundTopUp: operatorProcedure
     .input(z.object({ top_up_id: z.string().regex(/^tu_[0-9a-z]{26}$/), amount_usd: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, "a USD amount in whole cents, like 12.50").optional(), request_key: z.string().regex(/^[0-9A-Za-z-]{8,64}$/) }))
-    .mutation(({ ctx, input }) => refundTopUp(ctx.runtime.services, { topUpId: input.top_up_id, amount_nanos: input.amount_usd === undefined ? undefined : usdToNanos(input.amount_usd), requestKey: input.request_key })),
+    .mutation(async ({ ctx, input }) => {
+      const refund = await refundTopUp(ctx.runtime.services, { topUpId: input.top_up_id, amount_nanos: input.amount_usd === undefined ? undefined : usdToNanos(input.amount_usd), requestKey: input.request_key });
+      await recordOperatorAction(ctx.runtime.services, ctx.runtime.logger, {
+        user: ctx.user,
+        action: "billing.refund",
+        subject: input.top_up_id,
+        details: { refund_id: refund.refundId, amount_nanos: refund.amount_nanos.toString(), status: refund.status, request_key: input.request_key },
+      });
+      return refund;
+    }),
   /** Invoiced organizations (credit limit, standing) and the meter outbox (stuck rows need an operator). */
   invoicing: operatorProcedure.query(async ({ ctx }) => ({
     invoicing_available: Boolean(ctx.runtime.services.stripe?.metered_price_id),
@@ -49,7 +59,17 @@ export const operationsRouter = createTRPCRouter({
   /** Mark an organization invoiced (postpaid against a credit limit, metered to Stripe) or back to prepaid. */
   setOrganizationBilling: operatorProcedure
     .input(z.object({ organization_id: z.string().regex(/^org_[0-9a-z]{26}$/, "an organization id (org_…)"), mode: z.enum(["prepaid", "invoiced"]), credit_limit_usd: z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, "a USD amount, like 500 or 1250.50") }))
-    .mutation(({ ctx, input }) => setOrganizationBilling(ctx.runtime.services, { organizationId: input.organization_id, mode: input.mode, credit_limit_nanos: usdToNanos(input.credit_limit_usd) })),
+    .mutation(async ({ ctx, input }) => {
+      const terms = await setOrganizationBilling(ctx.runtime.services, { organizationId: input.organization_id, mode: input.mode, credit_limit_nanos: usdToNanos(input.credit_limit_usd) });
+      await recordOperatorAction(ctx.runtime.services, ctx.runtime.logger, {
+        user: ctx.user,
+        action: "billing.terms",
+        subject: terms.organization_id,
+        organizationId: terms.organization_id,
+        details: { mode: terms.mode, credit_limit_nanos: terms.credit_limit_nanos.toString() },
+      });
+      return terms;
+    }),
   /** Pay every eligible provider now (the same run the schedule makes); each provider at most once per run. */
   runPayouts: operatorProcedure.mutation(async ({ ctx }) => {
     if (!ctx.runtime.services.stripe) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "Payouts are not configured on this marketplace (STRIPE_SECRET_KEY is unset)." });
@@ -58,6 +78,12 @@ export const operationsRouter = createTRPCRouter({
     const run = await runPayouts(ctx.runtime.services, jobs, { trigger: "operator", userId: ctx.user.id });
     // Which organizations could not be paid, not why: the reasons are internal and go to the log.
     for (const e of run.errors) ctx.runtime.logger?.error({ run_id: run.runId, organization_id: e.organizationId, err: e.message }, "payout run could not pay an organization; its payout resumes later");
+    await recordOperatorAction(ctx.runtime.services, ctx.runtime.logger, {
+      user: ctx.user,
+      action: "payouts.run",
+      subject: run.runId,
+      details: { payouts_created: String(run.payouts_created), total_nanos: run.total_nanos.toString(), bank_payouts_retried: String(run.bank_payouts_retried), organizations_not_paid: String(run.errors.length) },
+    });
     return { ...run, errors: run.errors.map((e) => ({ organizationId: e.organizationId })) };
   }),
   /** The most recent payout runs, scheduled and operator-started, newest first. */

@@ -1,0 +1,28 @@
+import { max, min } from "drizzle-orm";
+import type { Queryable } from "../../../db/client";
+import { accountingPeriods, journalEntries } from "../../../db/schema";
+import { monthKey, monthPeriod, type Period } from "../period";
+
+/**
+ * The one month that may be closed next (closes are contiguous): the month starting at the latest closed
+ * `period_end`; with nothing closed, the month of the earliest journal entry; null when nothing is posted.
+ * Whether it has ended yet is the caller's question (it depends on the clock).
+ */
+export async function nextCloseableMonth(q: Queryable): Promise<{ month: string; period: Period; closed_through: Date | null } | null> {
+  const [closed] = await q.select({ through: max(accountingPeriods.periodEnd) }).from(accountingPeriods);
+  const closed_through = closed?.through ?? null;
+  if (closed_through) {
+    const month = monthKey(closed_through);
+    return { month, period: monthPeriod(month), closed_through };
+  }
+  const [first] = await q.select({ at: min(journalEntries.createdAt) }).from(journalEntries);
+  if (!first?.at) return null;
+  const month = monthKey(first.at);
+  return { month, period: monthPeriod(month), closed_through: null };
+}
+
+/** Why a month cannot be closed yet, or null when it can: only a month that has ended is final. */
+export function notEndedReason(month: string, period: Period, now: Date): string | null {
+  if (period.end.getTime() <= now.getTime()) return null;
+  return `${month} has not ended yet: it can be closed from ${period.end.toISOString()} (UTC).`;
+}
