@@ -88,7 +88,7 @@ async function seed(database: Database, period: Period, n: number): Promise<{ li
         price_nanos_per_second, compute_ms, billed_ms, ttft_ms, prompt_tokens, completion_tokens, cost_nanos, provider_earnings_nanos, platform_fee_nanos, dispatched_at, completed_at)
       select 'req_' || lpad(g::text, 26, '0'), 'org_bench_b' || ((k - 1) % ${lit(BUYER_ORGS)} + 1), 'key_bench_' || lpad(k::text, 22, '0'),
         'off_bench_' || m || '_' || model, 'mach_bench_' || lpad(m::text, 21, '0'), 'org_bench_p' || ((m - 1) % ${lit(PROVIDER_ORGS)} + 1),
-        'bench-model-' || model || ':q4', (${hardware})[(m - 1) % ${lit(HARDWARE.length)} + 1], case when g % 10 = 0 then 'completions' else 'chat.completions' end, g % 3 = 0,
+        'bench-model-' || model || ':q4', (${hardware})[((m - 1) % ${lit(HARDWARE.length)} + 1)::int], case when g % 10 = 0 then 'completions' else 'chat.completions' end, g % 3 = 0,
         status, case when status = 'failed' then 'upstream_error' end,
         price, compute_ms, billed_ms, case when status = 'failed' then null else 40 + g % 400 end, 10 + g % 2000, case when status = 'failed' then 0 else 1 + g % 500 end,
         price * billed_ms / 1000, price * billed_ms / 1000 - price * billed_ms / 1000 * ${lit(FEE_BPS)} / 10000, price * billed_ms / 1000 * ${lit(FEE_BPS)} / 10000,
@@ -101,7 +101,7 @@ async function seed(database: Database, period: Period, n: number): Promise<{ li
             (50000 + (g * 13) % 200000)::bigint as price, 200 + (g * 7907) % 20000 as compute_ms,
             case when g % 100 < 2 then 'failed' when g % 100 = 2 then 'aborted' else 'completed' end as status,
             ${start}::timestamptz + ((g - 1) * ${sql.raw(String(month_ms / n))}::float8) * interval '1 millisecond' as done
-          from generate_series(${lit(from)}, ${lit(to)}) g
+          from generate_series(${lit(from)}::bigint, ${lit(to)}::bigint) g
         ) a
       ) b`);
     const ids = sql`r.id between ${`req_${String(from).padStart(26, "0")}`} and ${`req_${String(to).padStart(26, "0")}`}`;
@@ -119,8 +119,9 @@ async function seed(database: Database, period: Period, n: number): Promise<{ li
   }
   process.stdout.write("\n");
   await db.execute(sql`vacuum analyze`);
-  const [{ lines }] = (await db.execute<{ lines: number }>(sql`select count(*)::int as lines from ledger_lines`)).rows as [{ lines: number }];
-  return { lines, seconds: (performance.now() - t) / 1000 };
+  // Both drivers answer `execute` with `{ rows }` (as cursorRows reads them).
+  const counted = (await db.execute(sql`select count(*)::int as lines from ledger_lines`)) as { rows: { lines: number }[] };
+  return { lines: counted.rows[0]!.lines, seconds: (performance.now() - t) / 1000 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,8 +205,8 @@ function row(label: string, run: Run, floor: Run): string {
 async function explain(database: Database, filter: ExportFilter): Promise<void> {
   for (const [label, query] of [["usage", usageQuery(filter)], ["journal", journalQuery(filter)]] as const) {
     for (const prefix of [sql`explain declare bench_explain no scroll cursor for `, sql`explain (analyze, buffers) `]) {
-      const plan = await database.db.transaction(async (tx) => (await tx.execute<{ "QUERY PLAN": string }>(sql`${prefix}${query}`)).rows);
-      console.log(`  ${label}: ${plan.map((r) => r["QUERY PLAN"]).join("\n    ")}`);
+      const plan = (await database.db.transaction((tx) => tx.execute(sql`${prefix}${query}`))) as { rows: { "QUERY PLAN": string }[] };
+      console.log(`  ${label}: ${plan.rows.map((r) => r["QUERY PLAN"]).join("\n    ")}`);
     }
   }
 }

@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { AuditAction } from "@/server/finance/audit/actions";
+import type { AuditAction } from "../../server/finance/audit/actions";
 import { formatDateTimeZone } from "../payouts/payout-view";
 import { QueryError } from "../query-state";
 import { useTRPC } from "../trpc/react";

@@ -1,8 +1,8 @@
 "use client";
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatUsd } from "@/lib/money";
-import type { FinanceDay } from "@/server/finance/reports/types";
+import { formatUsd } from "../../lib/money";
+import type { FinanceDay } from "../../server/finance/reports/types";
 import { formatUtcDay } from "../payouts/payout-view";
 import { Card, CardBody, CardHeader } from "../ui/card";
 import { SERIES_COLOURS, SERIES_LABELS, dayRows, seriesTotalNanos, usdTick, type DayRow, type SeriesKey } from "./finance-view";

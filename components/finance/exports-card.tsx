@@ -1,6 +1,6 @@
 "use client";
 
-import { EXPORT_KINDS, EXPORT_SPECS, exportUrl } from "@/lib/export-catalog";
+import { EXPORT_KINDS, EXPORT_SPECS, exportUrl } from "../../lib/export-catalog";
 import { buttonClasses } from "../ui/button";
 import { Card, CardBody, CardHeader } from "../ui/card";
 import { exportParams, periodLabel, type FinancePeriod } from "./finance-period";

@@ -5,7 +5,7 @@ import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { Card, CardBody } from "../ui/card";
 import { Input, Label } from "../ui/input";
-import { formatInstant, isMonth, parseInstant, periodLabel, rangeError, shiftMonth, type FinancePeriod } from "./finance-period";
+import { formatInstant, isMonth, parseInstant, periodLabel, rangeError, shiftMonth, utcMonthOf, type FinancePeriod } from "./finance-period";
 
 /**
  * Which period the page shows: a calendar month (previous / next / any month) or a custom half-open UTC range.
@@ -13,9 +13,11 @@ import { formatInstant, isMonth, parseInstant, periodLabel, rangeError, shiftMon
  */
 export function PeriodPicker({ period, currentMonth, onChange }: { period: FinancePeriod; currentMonth: string; onChange: (period: FinancePeriod) => void }) {
   const month = period.kind === "month" ? period.month : null;
-  const [monthDraft, setMonthDraft] = useState(month ?? currentMonth);
-  const [fromDraft, setFromDraft] = useState(period.kind === "range" ? formatInstant(period.from) : `${month ?? currentMonth}-01`);
-  const [toDraft, setToDraft] = useState(period.kind === "range" ? formatInstant(period.to) : `${shiftMonth(month ?? currentMonth, 1)}-01`);
+  // Previous / next from a custom range step from the month it starts in.
+  const base = period.kind === "month" ? period.month : utcMonthOf(period.from);
+  const [monthDraft, setMonthDraft] = useState(base);
+  const [fromDraft, setFromDraft] = useState(period.kind === "range" ? formatInstant(period.from) : `${base}-01`);
+  const [toDraft, setToDraft] = useState(period.kind === "range" ? formatInstant(period.to) : `${shiftMonth(base, 1)}-01`);
   const [rangeProblem, setRangeProblem] = useState<string | null>(null);
 
   function applyRange(e: FormEvent) {
@@ -39,7 +41,7 @@ export function PeriodPicker({ period, currentMonth, onChange }: { period: Finan
         </p>
         <div className="flex flex-wrap items-end gap-6">
           <div className="flex flex-wrap items-end gap-2" role="group" aria-label="Calendar month">
-            <Button variant="secondary" size="sm" onClick={() => onChange({ kind: "month", month: shiftMonth(month ?? currentMonth, -1) })} data-testid="finance-period-previous">
+            <Button variant="secondary" size="sm" onClick={() => onChange({ kind: "month", month: shiftMonth(base, -1) })} data-testid="finance-period-previous">
               ← Previous month
             </Button>
             <form
@@ -57,7 +59,7 @@ export function PeriodPicker({ period, currentMonth, onChange }: { period: Finan
                 Show month
               </Button>
             </form>
-            <Button variant="secondary" size="sm" onClick={() => onChange({ kind: "month", month: shiftMonth(month ?? currentMonth, 1) })} data-testid="finance-period-next">
+            <Button variant="secondary" size="sm" onClick={() => onChange({ kind: "month", month: shiftMonth(base, 1) })} data-testid="finance-period-next">
               Next month →
             </Button>
             {month !== currentMonth ? (

@@ -1,9 +1,9 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { formatUsd } from "@/lib/money";
-import type { ReconciliationItemStatus } from "@/db/schema";
-import type { ReconciliationItemView, ReconciliationRunView } from "@/server/finance/reconciliation/types";
+import { formatUsd } from "../../lib/money";
+import type { ReconciliationItemStatus } from "../../db/schema";
+import type { ReconciliationItemView, ReconciliationRunView } from "../../server/finance/reconciliation/types";
 import { formatInt } from "../format";
 import { formatDateTimeZone } from "../payouts/payout-view";
 import { errorMessage, QueryError } from "../query-state";

@@ -1,6 +1,6 @@
 "use client";
 
-import type { RollForward } from "@/server/finance/roll-forward/types";
+import type { RollForward } from "../../server/finance/roll-forward/types";
 import { Card, CardBody, CardHeader } from "../ui/card";
 import { MoneyStat } from "../ui/money-stat";
 import { netRevenueNanos, usageTotalNanos } from "./finance-view";

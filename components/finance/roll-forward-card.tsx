@@ -1,7 +1,7 @@
 "use client";
 
-import { formatUsd } from "@/lib/money";
-import type { RollForward, RollForwardSection } from "@/server/finance/roll-forward/types";
+import { formatUsd } from "../../lib/money";
+import type { RollForward, RollForwardSection } from "../../server/finance/roll-forward/types";
 import { formatInt } from "../format";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";

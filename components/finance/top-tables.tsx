@@ -1,7 +1,7 @@
 "use client";
 
-import { formatUsd } from "@/lib/money";
-import type { FinanceReports, TopOrganization } from "@/server/finance/reports/types";
+import { formatUsd } from "../../lib/money";
+import type { FinanceReports, TopOrganization } from "../../server/finance/reports/types";
 import { formatInt } from "../format";
 import { Card, CardBody, CardHeader } from "../ui/card";
 import { EmptyRow, TBody, THead, Table, Td, Th, Tr } from "../ui/table";

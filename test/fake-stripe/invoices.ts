@@ -157,7 +157,9 @@ function recordInvoicePayment(store: Store, invoice: Stripe.Invoice, paidWith?: 
   let pi = paidWith;
   if (!pi) {
     const customer = store.customers.get(invoice.customer as string);
-    const defaultPm = customer?.invoice_settings?.default_payment_method;
+    const subId = invoice.parent?.subscription_details?.subscription;
+    const subPm = typeof subId === "string" ? store.subscriptions.get(subId)?.default_payment_method : null;
+    const defaultPm = subPm ?? customer?.invoice_settings?.default_payment_method;
     const pm =
       (typeof defaultPm === "string" ? store.paymentMethods.get(defaultPm) : undefined) ??
       createPaymentMethod(store, { kind: "card", last4: "4242", behaviour: "succeed", email: customer?.email ?? null });

@@ -7,10 +7,12 @@ describe("ExportSlots", () => {
     const a = slots.tryAcquire();
     const b = slots.tryAcquire();
     expect(a && b).toBeTruthy();
+    expect(slots.full).toBe(true);
     expect(slots.tryAcquire()).toBeNull();
     a!();
     a!();
     expect(slots.inUse).toBe(1);
+    expect(slots.full).toBe(false);
     const c = slots.tryAcquire();
     expect(c).not.toBeNull();
     expect(slots.tryAcquire()).toBeNull();

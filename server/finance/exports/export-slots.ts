@@ -12,6 +12,10 @@ export class ExportSlots {
     return this.used;
   }
 
+  get full(): boolean {
+    return this.used >= this.capacity;
+  }
+
   /** A release function (idempotent), or null when every slot is taken. */
   tryAcquire(): (() => void) | null {
     if (this.used >= this.capacity) return null;

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { PassThrough } from "node:stream";
+import { finished } from "node:stream/promises";
 import { loadViewer } from "../../auth/load-viewer";
 import { ServiceError } from "../../errors";
 import { toOpenAIError } from "../../http/openai-errors";
@@ -35,13 +36,12 @@ async function serveExport(runtime: Runtime, slots: ExportSlots, req: IncomingMe
       return sendError(res, 405, "method_not_allowed", "Exports are downloaded with GET.");
     }
     const request = parseExportRequest(req.url ?? "/");
+    // Full before the session is even read: on PGlite that read would wait behind the streaming exports' connection.
+    if (slots.full) throw busy(res, slots);
     const viewer = await loadViewer(runtime, toHeaders(req.headers));
     const filter = await authorizeExport(runtime.database.db, { operatorEmails: runtime.env.OPERATOR_EMAILS, viewer, request });
     release = slots.tryAcquire();
-    if (!release) {
-      res.setHeader("retry-after", String(RETRY_AFTER_S));
-      throw new ServiceError("rate_limited", `${slots.capacity} export${slots.capacity === 1 ? " is" : "s are"} already streaming; try again in a few seconds.`);
-    }
+    if (!release) throw busy(res, slots);
     // Before the first byte: a download that was served is always on record, even if the client then goes away.
     await recordAudit(runtime.database.db, {
       action: "export",
@@ -51,7 +51,7 @@ async function serveExport(runtime: Runtime, slots: ExportSlots, req: IncomingMe
       details: auditDetails(request, filter),
       at: runtime.services.now(),
     });
-    await streamExport(runtime, logger(), request, filter, res);
+    await streamExport(runtime, logger(), request, filter, res, release);
   } catch (err) {
     if (!(err instanceof ServiceError)) logger().error({ err, url: req.url?.split("?")[0] }, "export failed before streaming");
     const { status } = toOpenAIError(err);
@@ -68,7 +68,7 @@ async function serveExport(runtime: Runtime, slots: ExportSlots, req: IncomingMe
  * transfer left unterminated), so a truncated file can never look complete. A client that goes away destroys
  * the PassThrough, which stops the cursor and ends the snapshot transaction at once.
  */
-async function streamExport(runtime: Runtime, logger: Logger, request: ExportRequest, filter: ExportFilter, res: ServerResponse): Promise<void> {
+async function streamExport(runtime: Runtime, logger: Logger, request: ExportRequest, filter: ExportFilter, res: ServerResponse, release: () => void): Promise<void> {
   res.statusCode = 200;
   res.setHeader("content-type", "text/csv; charset=utf-8");
   res.setHeader("content-disposition", `attachment; filename="${exportFilename(request)}"`);
@@ -82,9 +82,14 @@ async function streamExport(runtime: Runtime, logger: Logger, request: ExportReq
     body.destroy(new Error("the client closed the connection"));
   };
   res.once("close", onClose);
-  body.pipe(res);
+  // The response ends only after the snapshot has committed and the slot is free: a client that downloads
+  // exports one after another never finds its own previous download still holding the slot.
+  body.pipe(res, { end: false });
   try {
     const { rows } = await runExport(runtime.database.db, request.kind, filter, body);
+    release();
+    await finished(body).catch(() => {});
+    if (!res.destroyed) res.end();
     logger.info({ kind: request.kind, rows }, "export streamed");
   } catch (err) {
     body.unpipe(res);
@@ -102,6 +107,11 @@ async function streamExport(runtime: Runtime, logger: Logger, request: ExportReq
   } finally {
     res.off("close", onClose);
   }
+}
+
+function busy(res: ServerResponse, slots: ExportSlots): ServiceError {
+  res.setHeader("retry-after", String(RETRY_AFTER_S));
+  return new ServiceError("rate_limited", `${slots.capacity} export${slots.capacity === 1 ? " is" : "s are"} already streaming; try again in a few seconds.`);
 }
 
 /** The filter as strings (jsonb holds no bigint or Date): what exactly was handed out. */

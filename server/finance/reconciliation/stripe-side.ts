@@ -57,5 +57,5 @@ export async function invoiceOfCharge(stripe: Stripe, chargeId: string): Promise
   const pi = idOf(charge.payment_intent);
   if (!pi) return null;
   const page = await stripe.invoicePayments.list({ payment: { type: "payment_intent", payment_intent: pi }, limit: 1 });
-  return idOf(page.data[0]?.invoice as string | { id: string } | undefined);
+  return idOf(page.data[0]?.invoice);
 }

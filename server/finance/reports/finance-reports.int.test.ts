@@ -77,7 +77,7 @@ describe.each(DB_KINDS)("finance reports on %s", (kind) => {
     names = new Map();
     for (let i = 0; i < 3; i++) buyers.push(await seedOrganization(database.db, `buyer${i}`));
     for (let i = 0; i < 3; i++) providers.push(await seedOrganization(database.db, `provider${i}`));
-    const { rows } = (await database.db.execute(sql`select id, name from organizations`)) as unknown as { rows: { id: string; name: string }[] };
+    const { rows } = (await database.db.execute(sql`select id, name from organizations`)) as { rows: { id: string; name: string }[] };
     for (const r of rows) names.set(r.id, r.name);
   });
   afterAll(async () => database?.close());

@@ -46,9 +46,9 @@ export async function financeReports(ctx: ServiceContext, period: Period, opts?:
 const inPeriod = (period: Period): SQL => sql`e.created_at >= ${period.start.toISOString()}::timestamptz and e.created_at < ${period.end.toISOString()}::timestamptz`;
 const dayOf = sql`((e.created_at at time zone 'UTC')::date)::text`;
 
-async function rows<Row>(tx: Tx, query: SQL): Promise<Row[]> {
+async function rows<Row extends Record<string, unknown>>(tx: Tx, query: SQL): Promise<Row[]> {
   // Both drivers answer `execute` with `{ rows }` (node-postgres' QueryResult, PGlite's Results).
-  const result = (await tx.execute(query)) as unknown as { rows: Row[] };
+  const result = (await tx.execute(query)) as { rows: Row[] };
   return result.rows;
 }
 

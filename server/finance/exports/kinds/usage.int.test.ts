@@ -1,36 +1,15 @@
-import { sql, type SQL } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../../../db/client";
 import { createTestDatabase, DB_KINDS } from "../../../../test/database";
 import { settleBatch } from "../../../billing/settle-batch";
 import { exactUsd, roundedCentsUsd } from "../csv-cells";
 import type { ExportFilter } from "../export-definition";
-import { createTestKey, createTestOrganization, exportToMemory, outcome, sumColumn, testServices } from "../export-test-data";
+import { createTestKey, createTestOrganization, exportToMemory, outcome, sumColumn, testServices, usageLedgerTotals } from "../export-test-data";
 import { monthPeriod, type Period } from "../../period";
 
 const MONTHS = [monthPeriod("2026-10"), monthPeriod("2026-11")];
 /** One formula-looking model id: the export guards it, the filter still matches it raw. */
 const MODELS = ["llama-3.1-8b", "qwen2.5-7b", "=cmd|' /C calc'!A0"] as const;
-
-/** The ledger's own figures for a usage filter: amounts from ledger lines, the row count from journal entries. */
-async function ledgerTotals(db: Db, filter: ExportFilter) {
-  const where: SQL[] = [sql`je.kind = 'request_settlement'`, sql`je.created_at >= ${filter.period.start.toISOString()}::timestamptz`, sql`je.created_at < ${filter.period.end.toISOString()}::timestamptz`];
-  if (filter.organizationId) where.push(sql`r.organization_id = ${filter.organizationId}`);
-  if (filter.apiKeyId) where.push(sql`r.api_key_id = ${filter.apiKeyId}`);
-  if (filter.modelId) where.push(sql`r.model_id = ${filter.modelId}`);
-  const cond = sql.join(where, sql` and `);
-  const res = (await db.execute(sql`
-    select
-      (select count(*) from journal_entries je join requests r on r.id = je.request_id where ${cond})::text as entries,
-      coalesce(sum(ll.amount_nanos) filter (where ll.account = 'buyer_balance'), 0)::text as buyer,
-      coalesce(sum(ll.amount_nanos) filter (where ll.account = 'platform_revenue'), 0)::text as revenue,
-      coalesce(sum(ll.amount_nanos) filter (where ll.account = 'provider_earnings'), 0)::text as earnings
-    from journal_entries je join requests r on r.id = je.request_id join ledger_lines ll on ll.journal_entry_id = je.id
-    where ${cond}`)) as unknown as { rows: { entries: string; buyer: string; revenue: string; earnings: string }[] };
-  const row = res.rows[0]!;
-  return { entries: Number(row.entries), buyer: BigInt(row.buyer), revenue: BigInt(row.revenue), earnings: BigInt(row.earnings) };
-}
 
 for (const kind of DB_KINDS) {
   describe(`usage export ties out to the ledger (${kind})`, () => {
@@ -87,7 +66,7 @@ for (const kind of DB_KINDS) {
           const keyOwner = buyer ?? buyers[(f.key ?? 0) % buyers.length]!;
           const filter: ExportFilter = { period: f.period, organizationId: buyer?.organizationId ?? null, apiKeyId: f.key === null ? null : keyOwner.keys[f.key]!, modelId: f.model === null ? null : MODELS[f.model]! };
           const { rows, written } = await exportToMemory(database.db, "usage", filter);
-          const ledger = await ledgerTotals(database.db, filter);
+          const ledger = await usageLedgerTotals(database.db, filter);
           expect(rows.length).toBe(ledger.entries);
           expect(written).toBe(ledger.entries);
           expect(sumColumn(rows, "cost_nanos")).toBe(-ledger.buyer);
