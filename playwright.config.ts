@@ -54,7 +54,14 @@ export default defineConfig({
     {
       command: `rm -rf .data/e2e && npx tsx scripts/start.ts`,
       url: `${baseURL}/healthz`,
-      env: { PORT: String(PORT), DATA_DIR: ".data/e2e", SPOTLANE_DEMO: "true", NEXT_TELEMETRY_DISABLED: "1" },
+      env: {
+        PORT: String(PORT),
+        DATA_DIR: ".data/e2e",
+        SPOTLANE_DEMO: "true",
+        NEXT_TELEMETRY_DISABLED: "1",
+        // The finance operator of e2e/finance.spec.ts, and the demo buyer (an operator by default when none is set).
+        OPERATOR_EMAILS: "finance-operator@example.com,demo-buyer@spotlane.local",
+      },
       // A cold `next build` takes 3-5 minutes on a busy 2-core machine.
       timeout: 480_000,
       reuseExistingServer: false,

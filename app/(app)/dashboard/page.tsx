@@ -3,6 +3,7 @@ import { ApiSnippet } from "@/components/buyer/api-snippet";
 import { BalanceCard } from "@/components/buyer/balance-card";
 import { RecentRequests } from "@/components/buyer/recent-requests";
 import { StandingBids } from "@/components/buyer/standing-bids";
+import { UsageExportCard } from "@/components/buyer/usage-export-card";
 import { PageHeader } from "@/components/page-header";
 import { publicBaseUrl, requireViewer } from "../../_lib/viewer";
 
@@ -17,6 +18,7 @@ export default async function DashboardPage() {
       <PageHeader title="Overview" description="Your balance, what you ran, what it cost, and the most you will pay per model." />
       <BalanceCard />
       <RecentRequests />
+      <UsageExportCard />
       <StandingBids />
       <ApiSnippet baseUrl={publicBaseUrl()} />
     </>

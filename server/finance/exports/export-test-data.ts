@@ -118,7 +118,10 @@ export async function usageLedgerTotals(q: Queryable, filter: ExportFilter) {
  * `count` settled requests (request, entry, three balanced lines each) written by three set-based inserts: a
  * large ledger in well under a second, where settleBatch would take many. Spread evenly over `period`.
  */
-export async function bulkSettledRequests(db: Db, input: { organizationId: string; apiKeyId: string; providerOrganizationId: string; count: number; period: { start: Date; end: Date } }): Promise<void> {
+export async function bulkSettledRequests(
+  db: Db,
+  input: { organizationId: string; apiKeyId: string; providerOrganizationId: string; count: number; period: { start: Date; end: Date }; modelId?: string },
+): Promise<void> {
   const tag = Math.random().toString(36).slice(2, 8).padEnd(6, "0");
   const idOf = (prefix: string, g: SQL) => sql`${prefix + "_" + tag} || lpad((${g})::text, 20, '0')`;
   const g = sql`g`;
@@ -128,7 +131,7 @@ export async function bulkSettledRequests(db: Db, input: { organizationId: strin
   await db.execute(sql`
     insert into requests (id, organization_id, api_key_id, offer_id, machine_id, provider_organization_id, model_id, hardware_class, endpoint, stream, status,
       price_nanos_per_second, compute_ms, billed_ms, prompt_tokens, completion_tokens, cost_nanos, provider_earnings_nanos, platform_fee_nanos, dispatched_at, completed_at)
-    select ${idOf("req", g)}, ${input.organizationId}, ${input.apiKeyId}, 'off_bulk', 'mach_bulk', ${input.providerOrganizationId}, 'bulk-model', 'rtx-4090', '/v1/chat/completions', false, 'completed',
+    select ${idOf("req", g)}, ${input.organizationId}, ${input.apiKeyId}, 'off_bulk', 'mach_bulk', ${input.providerOrganizationId}, ${input.modelId ?? "bulk-model"}, 'rtx-4090', '/v1/chat/completions', false, 'completed',
       1000000, 1000 + g % 97, 1000 + g % 97, 10, 20, 1000000 + (g % 97) * 1000, 1000000 + (g % 97) * 1000 - (100000 + (g % 97) * 100), 100000 + (g % 97) * 100, ${at}, ${at}
     from ${series}`);
   await db.execute(sql`

@@ -43,6 +43,8 @@ for (const kind of DB_KINDS) {
           );
           await settleBatch(ctx, outcomes);
           batches++;
+          // PGlite answers through microtasks only: without a macrotask turn, timers (and the close) would starve.
+          await new Promise((r) => setImmediate(r));
         }
       });
       const waitFor = async (n: number) => {

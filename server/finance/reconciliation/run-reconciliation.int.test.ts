@@ -216,7 +216,7 @@ describe.each(DB_KINDS)("reconciliation with Stripe on %s", (kind) => {
     await fake.settlePayout(fine.id, "paid");
     fake.connectPayouts = "paid";
     const row = async (bankPayoutId: string, amount_cents: number, bankStatus: "pending" | "paid") => {
-      await database.db.insert(payouts).values({ id: newId("payout"), organizationId: provider, stripeAccountId: account, trigger: "operator", amountNanos: centsToNanos(amount_cents), status: bankStatus === "paid" ? "paid" : "transferred", bankPayoutId, bankStatus });
+      await database.db.insert(payouts).values({ id: newId("payout"), organizationId: provider, stripeAccountId: account, trigger: "operator", amountNanos: centsToNanos(amount_cents), status: bankStatus === "paid" ? "paid" : "transferred", bankPayoutId, bankStatus, createdAt: new Date(Date.now() - 1000), updatedAt: new Date(Date.now() - 1000) });
     };
     await row(paid.id, 10_00, "pending"); // Stripe says paid: we missed it.
     await row(stillPending.id, 6_00, "pending"); // Stripe's amount differs.

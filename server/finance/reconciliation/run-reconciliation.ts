@@ -24,7 +24,9 @@ export const STRIPE_FAILED_MESSAGE = "Stripe could not be reached or refused a r
 export const INTERNAL_FAILED_MESSAGE = "The reconciliation failed on our side; the error is in the server logs.";
 export const STRIPE_NOT_CONFIGURED_MESSAGE = "Stripe is not configured on this marketplace (STRIPE_SECRET_KEY is unset): there is nothing to reconcile.";
 
-type Outcome = { items: MatchedItem[]; fees_posted_nanos: bigint };
+type Outcome = { items: MatchedItem[] };
+/** What a run has done so far, kept when Stripe fails it halfway (fees already posted stay posted and counted). */
+type Progress = { fees_posted_nanos: bigint };
 
 /** Both sides of one run, gathered as the README describes: by Stripe object, each side widened past the period. */
 class Sides {
@@ -93,7 +95,7 @@ class Sides {
   }
 }
 
-async function reconcile(db: Db, stripe: Stripe, period: Period): Promise<Outcome> {
+async function reconcile(db: Db, stripe: Stripe, period: Period, progress: Progress): Promise<Outcome> {
   const sides = new Sides(db, stripe);
   sides.addTxns(await platformTxnsIn(stripe, period));
   const ledgerIds = await ledgerStripeIdsIn(db, period);
@@ -111,10 +113,11 @@ async function reconcile(db: Db, stripe: Stripe, period: Period): Promise<Outcom
   await sides.reloadLedger();
   await sides.completeLedgerSources();
 
-  let fees_posted_nanos = 0n;
   const postFees = async () => {
     const keys = sides.keysWithEntries();
-    fees_posted_nanos += await postStripeFees(db, sides.allTxns().filter((t) => keys.has(sides.keyOf(t.source))));
+    await postStripeFees(db, sides.allTxns().filter((t) => keys.has(sides.keyOf(t.source))), (fee_nanos) => {
+      progress.fees_posted_nanos += fee_nanos;
+    });
     await sides.reloadLedger();
   };
   await postFees();
@@ -135,7 +138,7 @@ async function reconcile(db: Db, stripe: Stripe, period: Period): Promise<Outcom
     items = sides.match();
   }
   items.push(...(await reconcileBankPayouts(db, stripe, period)));
-  return { items, fees_posted_nanos };
+  return { items };
 }
 
 function counts(items: MatchedItem[]) {
@@ -165,11 +168,12 @@ export async function runReconciliation(
   await ctx.db.insert(reconciliationRuns).values({ id, trigger: input.trigger, periodStart: period.start, periodEnd: period.end, status: "running", startedByUserId: input.actor?.userId ?? null, startedAt: started_at });
 
   let outcome: Outcome | null = null;
+  const progress: Progress = { fees_posted_nanos: 0n };
   let error: string | null = null;
   if (!ctx.stripe) error = STRIPE_NOT_CONFIGURED_MESSAGE;
   else {
     try {
-      outcome = await reconcile(ctx.db, ctx.stripe.client, period);
+      outcome = await reconcile(ctx.db, ctx.stripe.client, period, progress);
     } catch (err) {
       const stripeFailed = err instanceof Stripe.errors.StripeError;
       error = stripeFailed ? STRIPE_FAILED_MESSAGE : INTERNAL_FAILED_MESSAGE;
@@ -178,7 +182,7 @@ export async function runReconciliation(
   }
 
   const c = counts(outcome?.items ?? []);
-  const fees_posted_nanos = outcome?.fees_posted_nanos ?? 0n;
+  const fees_posted_nanos = progress.fees_posted_nanos;
   const finished_at = ctx.now();
   const [row] = await ctx.db.transaction(async (tx) => {
     const items = outcome?.items ?? [];

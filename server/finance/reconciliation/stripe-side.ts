@@ -1,4 +1,4 @@
-import type Stripe from "stripe";
+import Stripe from "stripe";
 import type { Period } from "../period";
 import type { StripeTxn } from "./match";
 
@@ -51,9 +51,15 @@ export async function chargesOfInvoice(stripe: Stripe, invoiceId: string): Promi
   return charges;
 }
 
-/** The invoice a charge paid, if any (its PaymentIntent's InvoicePayment). */
+/** The invoice a charge paid, if any (its PaymentIntent's InvoicePayment); null for a charge Stripe cannot show. */
 export async function invoiceOfCharge(stripe: Stripe, chargeId: string): Promise<string | null> {
-  const charge = await stripe.charges.retrieve(chargeId);
+  let charge: Stripe.Charge;
+  try {
+    charge = await stripe.charges.retrieve(chargeId);
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === "resource_missing") return null;
+    throw err;
+  }
   const pi = idOf(charge.payment_intent);
   if (!pi) return null;
   const page = await stripe.invoicePayments.list({ payment: { type: "payment_intent", payment_intent: pi }, limit: 1 });

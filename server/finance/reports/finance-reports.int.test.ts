@@ -231,6 +231,37 @@ describe.each(DB_KINDS)("finance reports on %s", (kind) => {
     );
   });
 
+  it("reads one snapshot: while settlement keeps posting, each report's days, tops and markets agree with each other", async () => {
+    const period = freshMonth();
+    const mid = (period.start.getTime() + period.end.getTime()) / 2;
+    const frac = (t: number) => (t - (period.start.getTime() - DAY_MS)) / (period.end.getTime() + DAY_MS - (period.start.getTime() - DAY_MS));
+    let posting = true;
+    const writer = (async () => {
+      for (let i = 0; posting && i < 200; i++) {
+        const events: [Event, number][] = [0, 1, 2].map((b) => [{ type: "settle", buyer: b, provider: (b + i) % 3, model: i % 2, hw: b % 2, price: BigInt(1_000_003 + i * 7 + b), billed_ms: 500 + i, status: "completed" }, frac(mid + i * 60_000)]);
+        await seed(period, events);
+      }
+    })();
+    try {
+      for (let k = 0; k < 8; k++) {
+        const r = await financeReports(ctx, period, { limit: 100 });
+        const usage = total(r.days, (d) => d.usage_nanos);
+        const requests = r.days.reduce((s, d) => s + d.requests, 0);
+        expect(r.top_buyers.reduce((s, b) => s + b.amount_nanos, 0n)).toBe(usage);
+        expect(r.top_buyers.reduce((s, b) => s + b.requests, 0)).toBe(requests);
+        expect(r.top_providers.reduce((s, p) => s + p.requests, 0)).toBe(requests);
+        expect(r.markets.reduce((s, m) => s + m.usage_nanos, 0n)).toBe(usage);
+        expect(r.markets.reduce((s, m) => s + m.fees_nanos, 0n)).toBe(total(r.days, (d) => d.fees_nanos));
+        // Buyer debit = provider credit + fee in every settlement, so the snapshot balances too.
+        expect(r.top_providers.reduce((s, p) => s + p.amount_nanos, 0n) + total(r.days, (d) => d.fees_nanos)).toBe(usage);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    } finally {
+      posting = false;
+      await writer;
+    }
+  });
+
   it("zero-fills every day of a quiet period, a custom range's partial days included", async () => {
     const month = freshMonth();
     const r = await financeReports(ctx, month);

@@ -1,0 +1,144 @@
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database, Db } from "../../../../db/client";
+import { journalEntries, ledgerLines, paymentAdjustments, payouts, periodClosingBalances, type LedgerAccount } from "../../../../db/schema";
+import type { ExportKind } from "../../../../lib/export-catalog";
+import { createTestDatabase, DB_KINDS, type DbKind } from "../../../../test/database";
+import { buyerStripeLines, postJournalEntry } from "../../../billing/post-journal-entry";
+import { closePeriod } from "../../periods/close-period";
+import { monthPeriod, type Period } from "../../period";
+import type { ExportFilter } from "../export-definition";
+import { exportToMemory, testServices } from "../export-test-data";
+import { FIXED_BUYERS, FIXED_PROVIDER, insertFixedLedger } from "../fixed-ledger";
+
+/**
+ * The four statement and register exports over one fixed data set (every id chosen, exports-core's fixed ledger
+ * plus payouts, refunds, disputes and a clawback here) on both databases: the same data writes the same bytes;
+ * a real close of October freezes what the October statements say; late postings after the close leave every
+ * October export byte-identical and show up in November as late corrections. These databases are this file's own.
+ */
+const OCT = monthPeriod("2026-10");
+const NOV = monthPeriod("2026-11");
+const RANGE: Period = { start: new Date("2026-10-25T05:00:00Z"), end: new Date("2026-11-03T00:00:00Z") };
+const KINDS = ["buyer-statements", "provider-statements", "payouts", "adjustments"] as const satisfies readonly ExportKind[];
+
+const id = (prefix: string, n: number) => `${prefix}_${String(n).padStart(26, "0")}`;
+const T = (iso: string) => new Date(iso);
+type Line = { account: LedgerAccount; organizationId: string | null; amountNanos: bigint };
+const USD = (n: number) => BigInt(n) * 1_000_000_000n;
+
+/** One entry with chosen ids (postJournalEntry draws fresh ones, which two databases could not share). */
+async function entry(db: Db, n: number, e: { kind: string; key: string; at: Date; stripeObjectId?: string; lines: Line[] }) {
+  await db.insert(journalEntries).values({ id: id("je", n), kind: e.kind, idempotencyKey: e.key, stripeObjectId: e.stripeObjectId ?? null, createdAt: e.at });
+  await db.insert(ledgerLines).values(e.lines.map((l, i) => ({ id: id("ll", n * 10 + i), journalEntryId: id("je", n), createdAt: e.at, ...l })));
+}
+
+async function insertFixedRegisters(db: Db) {
+  const prov = FIXED_PROVIDER;
+  const claim = (x: bigint): Line[] => [
+    { account: "provider_earnings", organizationId: prov, amountNanos: -x },
+    { account: "provider_in_transit", organizationId: prov, amountNanos: x },
+  ];
+  // Paid in October; failed across the month's edge; still pending in November.
+  await db.insert(payouts).values([
+    { id: id("pyt", 1), organizationId: prov, stripeAccountId: "acct_fixed", trigger: "scheduled", runId: id("prun", 1), amountNanos: USD(3), status: "paid", stripeTransferId: "tr_fixed_1", bankPayoutId: "po_fixed_1", bankStatus: "paid", bankArrivalAt: T("2026-10-28T00:00:00Z"), createdAt: T("2026-10-25T10:00:00.000Z"), transferredAt: T("2026-10-25T11:00:00.000Z"), paidAt: T("2026-10-28T09:30:00.000Z") },
+    { id: id("pyt", 2), organizationId: prov, stripeAccountId: "acct_fixed", trigger: "early", runId: null, amountNanos: USD(1), status: "failed", failureReason: "=account closed, \"sorry\"", createdAt: T("2026-10-31T23:59:59.999Z") },
+    { id: id("pyt", 3), organizationId: prov, stripeAccountId: "acct_fixed", trigger: "operator", runId: id("prun", 2), amountNanos: 1_230_000_000n, status: "pending", createdAt: T("2026-11-02T08:00:00.000Z") },
+  ]);
+  await entry(db, 201, { kind: "payout", key: `payout:${id("pyt", 1)}`, at: T("2026-10-25T10:00:00.000Z"), lines: claim(USD(3)) });
+  await entry(db, 202, { kind: "payout_transfer", key: `payout:${id("pyt", 1)}:transferred`, at: T("2026-10-25T11:00:00.000Z"), stripeObjectId: "tr_fixed_1", lines: [{ account: "provider_in_transit", organizationId: prov, amountNanos: -USD(3) }, { account: "stripe_clearing", organizationId: null, amountNanos: USD(3) }] });
+  await entry(db, 203, { kind: "payout", key: `payout:${id("pyt", 2)}`, at: T("2026-10-31T23:59:59.999Z"), lines: claim(USD(1)) });
+  await entry(db, 204, { kind: "payout_failure", key: `payout:${id("pyt", 2)}:failed`, at: T("2026-11-01T00:00:00.000Z"), lines: [{ account: "provider_in_transit", organizationId: prov, amountNanos: -USD(1) }, { account: "provider_earnings", organizationId: prov, amountNanos: USD(1) }] });
+  await entry(db, 205, { kind: "payout", key: `payout:${id("pyt", 3)}`, at: T("2026-11-02T08:00:00.000Z"), lines: claim(1_230_000_000n) });
+
+  // A refund and a dispute (withdrawn in October, won in November), and the dispute's clawback of on-hold earnings.
+  await db.insert(paymentAdjustments).values([
+    { id: "re_fixed_1", kind: "refund", organizationId: FIXED_BUYERS[0], topUpId: id("tu", 1), stripeChargeId: "ch_fixed_1", amountNanos: USD(5), status: "succeeded", reason: "requested_by_customer", stripeCreatedAt: T("2026-10-22T09:00:00Z") },
+    { id: "dp_fixed_1", kind: "dispute", organizationId: FIXED_BUYERS[1], topUpId: null, stripeChargeId: "ch_fixed_2", amountNanos: USD(10), status: "won", reason: "fraudulent", stripeCreatedAt: T("2026-10-30T12:00:00Z") },
+  ]);
+  const buyer = (org: string, x: bigint): Line[] => buyerStripeLines(org, x).map((l) => ({ account: l.account, organizationId: l.organizationId, amountNanos: l.amount_nanos }));
+  await entry(db, 301, { kind: "refund", key: "refund:re_fixed_1", at: T("2026-10-22T09:00:01.000Z"), stripeObjectId: "re_fixed_1", lines: buyer(FIXED_BUYERS[0], -USD(5)) });
+  await entry(db, 302, { kind: "dispute_withdrawal", key: "dispute:dp_fixed_1:withdrawn", at: T("2026-10-30T12:00:01.000Z"), stripeObjectId: "dp_fixed_1", lines: buyer(FIXED_BUYERS[1], -USD(10)) });
+  await entry(db, 303, { kind: "clawback", key: "clawback:dispute:dp_fixed_1:withdrawn", at: T("2026-10-30T12:00:01.000Z"), lines: [{ account: "provider_earnings", organizationId: prov, amountNanos: -700_000_000n }, { account: "buyer_balance", organizationId: FIXED_BUYERS[1], amountNanos: 700_000_000n }] });
+  await entry(db, 304, { kind: "dispute_reinstatement", key: "dispute:dp_fixed_1:reinstated", at: T("2026-11-10T00:00:00.000Z"), stripeObjectId: "dp_fixed_1", lines: buyer(FIXED_BUYERS[1], USD(10)) });
+}
+
+type Case = { kind: (typeof KINDS)[number]; filter: Partial<ExportFilter> & { period: Period } };
+const CASES: Case[] = [
+  ...KINDS.flatMap((kind) => [{ kind, filter: { period: OCT } }, { kind, filter: { period: NOV } }]),
+  ...(["buyer-statements", "adjustments"] as const).map((kind) => ({ kind, filter: { period: OCT, organizationId: FIXED_BUYERS[1] } })),
+  { kind: "provider-statements", filter: { period: NOV, organizationId: FIXED_PROVIDER } },
+  { kind: "payouts", filter: { period: RANGE } },
+  { kind: "adjustments", filter: { period: RANGE, organizationId: FIXED_BUYERS[1] } },
+];
+
+describe("statement and register exports: bytes across databases, and a closed month", () => {
+  const dbs = {} as Record<DbKind, Database>;
+
+  beforeAll(async () => {
+    for (const kind of DB_KINDS) {
+      dbs[kind] = await createTestDatabase(kind);
+      await insertFixedLedger(dbs[kind].db);
+      await insertFixedRegisters(dbs[kind].db);
+    }
+  });
+  afterAll(async () => {
+    for (const kind of DB_KINDS) await dbs[kind]?.close();
+  });
+
+  it("the same data exports the same bytes on PGlite and PostgreSQL, for every filter", async () => {
+    for (const c of CASES) {
+      const [a, b] = [await exportToMemory(dbs.pglite.db, c.kind, c.filter), await exportToMemory(dbs.postgres.db, c.kind, c.filter)];
+      const label = `${c.kind} ${JSON.stringify(c.filter)}`;
+      expect(a.rows.length, label).toBeGreaterThan(0);
+      expect(a.bytes.toString("utf8"), label).toBe(b.bytes.toString("utf8"));
+    }
+    const { rows } = await exportToMemory(dbs.pglite.db, "payouts", { period: OCT });
+    expect(rows.map((r) => [r.payout_id, r.status, r.claim_journal_entry_id, r.transfer_journal_entry_id])).toEqual([
+      [id("pyt", 1), "paid", id("je", 201), id("je", 202)],
+      [id("pyt", 2), "failed", id("je", 203), ""],
+    ]);
+    expect(rows[0]).toMatchObject({ bank_payout_id: "po_fixed_1", bank_arrival_at: "2026-10-28T00:00:00.000Z", paid_at: "2026-10-28T09:30:00.000Z", amount_usd_exact: "3.000000000", amount_usd_rounded: "3.00", run_id: id("prun", 1) });
+    expect(rows[1]!.failure_reason).toBe("'=account closed, \"sorry\"");
+  });
+
+  it("a real close of October: statements' closing = the frozen balances = November's opening; late postings leave October's bytes alone", async () => {
+    for (const kind of DB_KINDS) {
+      const { db } = dbs[kind];
+      const before = await Promise.all(KINDS.map((k) => exportToMemory(db, k, { period: OCT })));
+      const ctx = { ...testServices(db), now: () => T("2026-12-15T00:00:00Z") };
+      await closePeriod(ctx, { month: "2026-10", actor: null });
+
+      const frozen = async (account: LedgerAccount) =>
+        new Map(
+          (await db.select().from(periodClosingBalances).where(and(eq(periodClosingBalances.periodStart, OCT.start), eq(periodClosingBalances.account, account))))
+            .filter((b) => b.amountNanos !== 0n)
+            .map((b) => [b.organizationId, String(b.amountNanos)]),
+        );
+      const nonZero = (rows: Record<string, string>[], column: string) => new Map(rows.filter((r) => r[column] !== "0").map((r) => [r.organization_id, r[column]]));
+      const [buyersOct, providersOct] = [before[0]!.rows, before[1]!.rows];
+      expect(nonZero(buyersOct, "closing_nanos")).toEqual(await frozen("buyer_balance"));
+      expect(nonZero(providersOct, "provider_earnings_closing_nanos")).toEqual(await frozen("provider_earnings"));
+      expect(nonZero(providersOct, "provider_in_transit_closing_nanos")).toEqual(await frozen("provider_in_transit"));
+
+      // Late: a refund and a clawback release that happened in October, heard of after the close.
+      await postJournalEntry(db, { kind: "refund", idempotencyKey: "refund:re_fixed_late", stripeObjectId: "re_fixed_late", at: T("2026-10-28T10:00:00.000Z"), lines: buyerStripeLines(FIXED_BUYERS[0], -USD(2)) });
+      await postJournalEntry(db, {
+        kind: "clawback_release",
+        idempotencyKey: "clawback:dispute:dp_fixed_1:withdrawn:released",
+        at: T("2026-10-31T00:00:00.000Z"),
+        lines: [{ account: "provider_earnings", organizationId: FIXED_PROVIDER, amount_nanos: 700_000_000n }, { account: "buyer_balance", organizationId: FIXED_BUYERS[1], amount_nanos: -700_000_000n }],
+      });
+      const after = await Promise.all(KINDS.map((k) => exportToMemory(db, k, { period: OCT })));
+      for (const [i, k] of KINDS.entries()) expect(after[i]!.bytes.equals(before[i]!.bytes), k).toBe(true);
+
+      const buyersNov = (await exportToMemory(db, "buyer-statements", { period: NOV })).rows;
+      expect(new Map(buyersNov.map((r) => [r.organization_id, r.opening_nanos]))).toEqual(new Map(buyersOct.map((r) => [r.organization_id, r.closing_nanos])));
+      expect(buyersNov.find((r) => r.organization_id === FIXED_BUYERS[1])).toMatchObject({ clawback_release_nanos: "-700000000", dispute_reinstatement_nanos: "10000000000" });
+      const providersNov = (await exportToMemory(db, "provider-statements", { period: NOV })).rows;
+      expect(providersNov.map((r) => [r.provider_earnings_opening_nanos, r.provider_in_transit_opening_nanos])).toEqual(providersOct.map((r) => [r.provider_earnings_closing_nanos, r.provider_in_transit_closing_nanos]));
+      const late = (await exportToMemory(db, "adjustments", { period: NOV })).rows.find((r) => r.stripe_object_id === "re_fixed_late")!;
+      expect(late).toMatchObject({ posted_at: "2026-11-01T00:00:00.000Z", occurred_at: "2026-10-28T10:00:00.000Z", amount_nanos: "-2000000000", organization_id: FIXED_BUYERS[0], adjustment_status: "" });
+    }
+  });
+});
