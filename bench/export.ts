@@ -237,6 +237,7 @@ async function benchDatabase(kind: DbKind, period: Period): Promise<void> {
     return;
   }
   const { database } = opened;
+  closeOnSignal = opened.close;
   try {
     const seeded = await seed(database, period, ROWS);
     console.log(`Database (${kind}): seeded ${fmt(ROWS)} requests, ${fmt(ROWS)} journal entries, ${fmt(seeded.lines)} ledger lines in ${seeded.seconds.toFixed(1)} s`);
@@ -259,8 +260,17 @@ async function benchDatabase(kind: DbKind, period: Period): Promise<void> {
       }
     }
   } finally {
+    closeOnSignal = null;
     await opened.close();
   }
+}
+
+/** Ctrl-C mid-run still drops the throwaway PostgreSQL database and removes PGlite's temporary data dir. */
+let closeOnSignal: (() => Promise<void>) | null = null;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void (closeOnSignal?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
 }
 
 const now = new Date();

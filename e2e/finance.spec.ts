@@ -95,7 +95,8 @@ test("a finance operator sees the roll-forward balanced and downloads a usage CS
   await expect(link).toHaveAttribute("href", new RegExp(`/api/exports/usage\\.csv\\?.*month=${month}`));
   const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
   expect(download.suggestedFilename()).toMatch(/^spotlane-usage-.*\.csv$/);
-  const [header, ...rows] = parseCsv<string[]>(await readFile(await download.path(), "utf8"));
+  const records: string[][] = parseCsv(await readFile(await download.path(), "utf8"));
+  const [header, ...rows] = records;
   const col = (name: string) => {
     const i = header!.indexOf(name);
     expect(i, `column ${name} in ${header!.join(",")}`).toBeGreaterThanOrEqual(0);

@@ -86,7 +86,7 @@ export async function exportToMemory(db: Db, kind: ExportKind, filter: Partial<E
   const { sink, bytes } = byteSink();
   const { rows: written } = await runExport(db, kind, { organizationId: null, apiKeyId: null, modelId: null, ...filter }, sink);
   const buf = bytes();
-  return { bytes: buf, rows: parse(buf, { columns: true }) as Record<string, string>[], written };
+  return { bytes: buf, rows: parse<Record<string, string>>(buf, { columns: true }), written };
 }
 
 /** Σ of one CSV column as nanos (bigint, exact). */
@@ -101,14 +101,14 @@ export async function usageLedgerTotals(q: Queryable, filter: ExportFilter) {
   if (filter.apiKeyId) where.push(sql`r.api_key_id = ${filter.apiKeyId}`);
   if (filter.modelId) where.push(sql`r.model_id = ${filter.modelId}`);
   const cond = sql.join(where, sql` and `);
-  const res = (await q.execute(sql`
+  const res = (await q.execute<{ entries: string; buyer: string; revenue: string; earnings: string }>(sql`
     select
       (select count(*) from journal_entries je join requests r on r.id = je.request_id where ${cond})::text as entries,
       coalesce(sum(ll.amount_nanos) filter (where ll.account = 'buyer_balance'), 0)::text as buyer,
       coalesce(sum(ll.amount_nanos) filter (where ll.account = 'platform_revenue'), 0)::text as revenue,
       coalesce(sum(ll.amount_nanos) filter (where ll.account = 'provider_earnings'), 0)::text as earnings
     from journal_entries je join requests r on r.id = je.request_id join ledger_lines ll on ll.journal_entry_id = je.id
-    where ${cond}`)) as unknown as { rows: { entries: string; buyer: string; revenue: string; earnings: string }[] };
+    where ${cond}`)) as { rows: { entries: string; buyer: string; revenue: string; earnings: string }[] };
   const row = res.rows[0]!;
   return { entries: Number(row.entries), buyer: BigInt(row.buyer), revenue: BigInt(row.revenue), earnings: BigInt(row.earnings) };
 }

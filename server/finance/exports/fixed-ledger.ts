@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../../db/client";
-import { apiKeys, journalEntries, ledgerLines, organizations, requests } from "../../../db/schema";
+import { apiKeys, journalEntries, ledgerLines, organizations, requests, type LedgerAccount } from "../../../db/schema";
 import { splitPlatformFee, requestCostNanos } from "../../../lib/money";
 
 /**
@@ -70,11 +70,13 @@ export async function insertFixedLedger(db: Db): Promise<void> {
     { id: id("je", 100), kind: "top_up", idempotencyKey: "top-up:cs_fixed_1", stripeObjectId: "ch_fixed_1", memo: 'Top-up, "card"\nthank you', createdAt: new Date("2026-10-21T12:00:00Z") },
   ]);
   const lines = reqs.flatMap(({ i, row }) =>
-    [
+    (
+      [
       { account: "buyer_balance" as const, organizationId: row.organizationId, amountNanos: -row.costNanos },
       { account: "provider_earnings" as const, organizationId: FIXED_PROVIDER, amountNanos: row.providerEarningsNanos },
       { account: "platform_revenue" as const, organizationId: null, amountNanos: row.platformFeeNanos },
-    ]
+      ] as { account: LedgerAccount; organizationId: string | null; amountNanos: bigint }[]
+    )
       .filter((l) => l.amountNanos !== 0n)
       .map((l, j) => ({ id: id("ll", i * 3 + j), journalEntryId: id("je", i), createdAt: row.completedAt, ...l })),
   );

@@ -110,7 +110,7 @@ for (const kind of DB_KINDS) {
       expect(own.headers.get("content-type")).toBe("text/csv; charset=utf-8");
       expect(own.headers.get("content-disposition")).toBe('attachment; filename="spotlane-usage-2026-11.csv"');
       expect(own.headers.get("cache-control")).toBe("no-store");
-      const rows = parse(own.body, { columns: true }) as Record<string, string>[];
+      const rows = parse<Record<string, string>>(own.body, { columns: true });
       expect(rows.length).toBe(3);
       expect(rows.every((r) => r.organization_id === buyer.organizationId)).toBe(true);
       expect(await audits()).toBe(before + 1);
@@ -126,7 +126,7 @@ for (const kind of DB_KINDS) {
       // Filters: their key and a model; another organization's key does not exist for them.
       const byKey = await get(`/api/exports/usage.csv?from=2026-11-01T00:00:00Z&to=2026-11-05T00:00:00Z&key=${buyerKey}&model=llama-3.1-8b`, buyer);
       expect(byKey.status).toBe(200);
-      expect((parse(byKey.body, { columns: true }) as unknown[]).length).toBe(2);
+      expect(parse<unknown>(byKey.body, { columns: true }).length).toBe(2);
       expect(byKey.headers.get("content-disposition")).toBe('attachment; filename="spotlane-usage-20261101T000000Z-20261105T000000Z.csv"');
       expect((await get(`/api/exports/usage.csv?month=2026-11&key=${otherKey}`, buyer)).status).toBe(404);
       // A member without the buyer or finance role gets nothing.
@@ -135,13 +135,13 @@ for (const kind of DB_KINDS) {
     });
 
     it("gives platform finance every kind for any organization", async () => {
-      const all = parse((await get("/api/exports/usage.csv?month=2026-11", operator)).body, { columns: true }) as Record<string, string>[];
+      const all = parse<Record<string, string>>((await get("/api/exports/usage.csv?month=2026-11", operator)).body, { columns: true });
       expect(new Set(all.map((r) => r.organization_id))).toEqual(new Set([buyer.organizationId, other.organizationId]));
-      const theirs = parse((await get(`/api/exports/usage.csv?month=2026-11&organization=${other.organizationId}&key=${otherKey}`, operator)).body, { columns: true }) as Record<string, string>[];
+      const theirs = parse<Record<string, string>>((await get(`/api/exports/usage.csv?month=2026-11&organization=${other.organizationId}&key=${otherKey}`, operator)).body, { columns: true });
       expect(theirs.length).toBe(2);
       const journal = await get("/api/exports/journal.csv?month=2026-11", operator);
       expect(journal.status).toBe(200);
-      expect((parse(journal.body, { columns: true }) as unknown[]).length).toBe(5 * 3);
+      expect(parse<unknown>(journal.body, { columns: true }).length).toBe(5 * 3);
       // An organization admin who is not a platform operator is a customer: their own usage only.
       expect((await get("/api/exports/journal.csv?month=2026-11", other)).status).toBe(403);
     });
@@ -165,12 +165,12 @@ for (const kind of DB_KINDS) {
       }
       expect(logs.some((l) => l.includes('"rows":' + BIG_ROWS))).toBe(false);
       if (kind === "postgres") {
-        const open = await database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and (state like 'idle in transaction%' or query ilike 'fetch forward%' and state = 'active')`);
-        expect((open as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
+        const open = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and (state like 'idle in transaction%' or query ilike 'fetch forward%' and state = 'active')`);
+        expect((open as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
       }
       const next = await get("/api/exports/usage.csv?month=2026-11", operator);
       expect(next.status).toBe(200);
-      expect((parse(next.body, { columns: true }) as unknown[]).length).toBe(5);
+      expect(parse<unknown>(next.body, { columns: true }).length).toBe(5);
       // The abandoned download was still handed out, so it is on record; the refused one is not.
       expect(await audits()).toBe(before + 2);
     });

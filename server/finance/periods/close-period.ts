@@ -20,13 +20,16 @@ const BALANCE_INSERT_CHUNK = 1_000;
 /** Closes one month (the next closeable one only): freezes closing balances, records the close and its audit entry, in one transaction under the exclusive period lock. */
 export async function closePeriod(ctx: ServiceContext, input: { month: string; actor: AuditActor }): Promise<ClosedPeriodView> {
   const period = monthPeriod(input.month);
+  const now = ctx.now();
   try {
+    // READ COMMITTED on purpose: each statement after the lock sees every posting that held it before. A
+    // REPEATABLE READ snapshot would be taken by the lock statement itself, before those postings committed.
     return await ctx.db.transaction(async (tx) => {
       // First, before reading anything: postings hold this lock shared while they date entries, so once it is
       // granted no transaction can still be dating an entry into this month, and none can start until commit.
       await tx.execute(sql`select pg_advisory_xact_lock(${LEDGER_PERIOD_LOCK_KEY})`);
-      await assertCloseable(tx, input.month, period, ctx.now());
-      return freeze(tx, input.month, period, input.actor, ctx.now());
+      await assertCloseable(tx, input.month, period, now);
+      return freeze(tx, input.month, period, input.actor, now);
     });
   } catch (err) {
     // Two closes of one month at once: the re-check under the lock answers the second, the primary key is the backstop.

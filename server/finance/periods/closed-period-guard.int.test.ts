@@ -20,7 +20,7 @@ for (const kind of DB_KINDS) {
     let novLine: string;
     const exec = (q: ReturnType<typeof sql>) => database.db.execute(q);
     const count = async (table: string) => {
-      const r = (await exec(sql`select count(*)::int as n from ${sql.identifier(table)}`)) as unknown as { rows: { n: number }[] };
+      const r = (await exec(sql`select count(*)::int as n from ${sql.identifier(table)}`)) as { rows: { n: number }[] };
       return Number(r.rows[0]!.n);
     };
 
@@ -29,7 +29,7 @@ for (const kind of DB_KINDS) {
       buyer = (await seedOrganization(database.db, "buyer")).organizationId;
       octEntry = (await topUp(database.db, buyer, 5_000_000_000n, new Date("2026-10-10T00:00:00Z"))).journalEntryId!;
       novEntry = (await topUp(database.db, buyer, 3_000_000_000n, new Date("2026-11-02T00:00:00Z"))).journalEntryId!;
-      const lines = (await exec(sql`select id, journal_entry_id from ledger_lines where account = 'buyer_balance'`)) as unknown as { rows: { id: string; journal_entry_id: string }[] };
+      const lines = (await exec(sql`select id, journal_entry_id from ledger_lines where account = 'buyer_balance'`)) as { rows: { id: string; journal_entry_id: string }[] };
       octLine = lines.rows.find((r) => r.journal_entry_id === octEntry)!.id;
       novLine = lines.rows.find((r) => r.journal_entry_id === novEntry)!.id;
       // An October entry without lines, so deleting it is refused by the period and not by the lines' foreign key.
@@ -58,7 +58,7 @@ for (const kind of DB_KINDS) {
       await expectSqlState(exec(sql`update journal_entries set memo = 'edited' where id = ${octEntry}`), PERIOD_CLOSED_SQLSTATE);
       await expectSqlState(exec(sql`update journal_entries set created_at = '2026-11-05T00:00:00Z' where id = 'je_bare_oct'`), PERIOD_CLOSED_SQLSTATE);
       await expectSqlState(exec(sql`delete from journal_entries where id = 'je_bare_oct'`), PERIOD_CLOSED_SQLSTATE);
-      const r = (await exec(sql`select amount_nanos::text as a from ledger_lines where id = ${octLine}`)) as unknown as { rows: { a: string }[] };
+      const r = (await exec(sql`select amount_nanos::text as a from ledger_lines where id = ${octLine}`)) as { rows: { a: string }[] };
       expect(r.rows[0]!.a).toBe("5000000000");
     });
 

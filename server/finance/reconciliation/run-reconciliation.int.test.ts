@@ -102,12 +102,12 @@ describe.each(DB_KINDS)("reconciliation with Stripe on %s", (kind) => {
     return r;
   }
   /** A metered invoice Stripe collected, credited as sync-invoice.ts credits it (the entry names the invoice, not its charge). */
-  async function paidInvoice(usageNanos: string): Promise<Stripe.Invoice> {
+  async function paidInvoice(usageNanos: string, at?: Date): Promise<Stripe.Invoice> {
     const customer = await stripe.customers.create({});
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: fake.meteredPriceId }] });
     await stripe.billing.meterEvents.create({ event_name: "spotlane_usage_nanos", payload: { stripe_customer_id: customer.id, value: usageNanos }, identifier: newId("meterOutbox") });
     const invoice = await fake.invoiceSubscription(sub.id, "paid");
-    await post("invoice_payment", `invoice:${invoice.id}:paid`, invoice.id, buyerStripeLines(buyer, centsToNanos(invoice.amount_paid)));
+    await post("invoice_payment", `invoice:${invoice.id}:paid`, invoice.id, buyerStripeLines(buyer, centsToNanos(invoice.amount_paid)), at);
     return invoice;
   }
 
@@ -167,9 +167,12 @@ describe.each(DB_KINDS)("reconciliation with Stripe on %s", (kind) => {
     // Our entry inside the period; Stripe's refund is 60 days old (before the period).
     const old = fake.plantBalanceTransaction({ type: "refund", source: "re_oldrefund", amount: -3_00, created: Math.floor((now - 60 * DAY) / 1000) });
     await post("refund", "refund:re_oldrefund", old.source as string, buyerStripeLines(buyer, -centsToNanos(3_00)));
+    // Stripe collected an invoice inside the period; our entry (naming the invoice, not its charge) came later.
+    const inv = await paidInvoice("5000000000", new Date(now + 2 * DAY));
     const r = await run({ start: new Date(now - DAY), end: new Date(now + HOUR) });
     expect(r).toMatchObject({ status: "completed", missing_in_stripe: 0, missing_in_ledger: 0, amount_mismatch: 0 });
     expect(await itemFor(r, "re_oldrefund")).toMatchObject({ status: "matched", kind: "refund" });
+    expect(await itemFor(r, inv.id)).toMatchObject({ status: "matched", kind: "invoice_payment" });
   });
 
   it("finds and names each kind of mismatch planted in Stripe; Stripe-only money is counted, never open", async () => {
@@ -252,16 +255,16 @@ describe.each(DB_KINDS)("reconciliation with Stripe on %s", (kind) => {
     // The last run (a manual one) started moments ago: nothing is due yet.
     const worker = createReconciliationWorker({ check_ms: 100 });
     let stop = await worker.start(rt);
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 300));
     expect(await runs()).toBe(0);
     // An hour later: one scheduled run, and only one however many checks follow.
     clockOffsetMs = HOUR + 1000;
     for (const deadline = Date.now() + 20_000; (await runs()) < 1 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 300));
     expect(await runs()).toBe(1);
     await stop();
     stop = await worker.start(rt);
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 300));
     expect(await runs()).toBe(1);
     await stop();
     const [scheduled] = await database.db.select().from(auditLog).where(and(eq(auditLog.action, "reconciliation.run"), sql`${auditLog.details}->>'trigger' = 'schedule'`));

@@ -103,7 +103,8 @@ async function reconcile(db: Db, stripe: Stripe, period: Period, progress: Progr
   await sides.reloadLedger(ledgerIds);
 
   // A charge Stripe lists that no entry names may pay an invoice whose entry was posted outside the period.
-  const named = new Set(sides.entries.map((e) => e.stripe_object_id));
+  // (Its fee entry, posted by an earlier run under the charge's id, does not name it: the invoice's entry does.)
+  const named = new Set(sides.entries.filter((e) => e.kind !== STRIPE_FEE_KIND).map((e) => e.stripe_object_id));
   for (const [source, txns] of [...sides.txns]) {
     if (!source.startsWith("ch_") || sides.alias.has(source) || named.has(source)) continue;
     if (![...txns.values()].some((t) => LEDGER_TXN_TYPES.has(t.type))) continue;

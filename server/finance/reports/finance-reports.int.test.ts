@@ -237,13 +237,13 @@ describe.each(DB_KINDS)("finance reports on %s", (kind) => {
     const frac = (t: number) => (t - (period.start.getTime() - DAY_MS)) / (period.end.getTime() + DAY_MS - (period.start.getTime() - DAY_MS));
     let posting = true;
     const writer = (async () => {
-      for (let i = 0; posting && i < 200; i++) {
+      for (let i = 0; posting && i < 40; i++) {
         const events: [Event, number][] = [0, 1, 2].map((b) => [{ type: "settle", buyer: b, provider: (b + i) % 3, model: i % 2, hw: b % 2, price: BigInt(1_000_003 + i * 7 + b), billed_ms: 500 + i, status: "completed" }, frac(mid + i * 60_000)]);
         await seed(period, events);
       }
     })();
     try {
-      for (let k = 0; k < 8; k++) {
+      for (let k = 0; k < 6; k++) {
         const r = await financeReports(ctx, period, { limit: 100 });
         const usage = total(r.days, (d) => d.usage_nanos);
         const requests = r.days.reduce((s, d) => s + d.requests, 0);

@@ -4,15 +4,24 @@ import { cursorRows, isoText } from "../snapshot-cursor";
 import { defineExport } from "../export-definition";
 import { amountColumns, guardedColumn, textColumn, type TextRow } from "./text-row-columns";
 
+/** A payout as the ledger had it at the filter's period end (its transfer and failure are each fenced on `pending`: never both). */
+export const PAYOUT_STATUSES_AT_PERIOD_END = ["claimed", "transferred", "failed"] as const;
+
 /**
  * The payouts register: one row per payout whose claim (`payout:<id>`, kind payout: provider_earnings −X,
  * provider_in_transit +X) is posted in the period, so Σ amount over the rows is, by construction, Σ −X of the
  * ledger's payout entries for the same filter. A payout is in the period its claim is dated in (its posting date,
  * which is its `created_at` unless that fell in a closed period).
  *
- * The ledger columns (amount, entries, posting dates) are frozen once the period closes; status, transfer,
- * reversal and bank columns are the payout's state when the export is read (a payout claimed in a closed month
- * can still be transferred, paid or reversed later, its entries posting in the open period).
+ * Every column is fixed once the period closes (an export of a closed period is byte-identical every time): the
+ * payout row's immutable facts (id, organization, account, trigger, run, amount, created_at) and what the ledger
+ * had posted before the period's end: `payout:<id>:transferred` (its Stripe transfer id) or `payout:<id>:failed`.
+ * Later postings (a transfer or failure dated after the period, whenever it happens) never show here; they show
+ * in the register of the period whose end they precede. Left out on purpose, as state that moves after the
+ * fact: the payout's current status and failure reason, and its bank payout (no ledger money: the provider's
+ * own Stripe balance going to their bank; the Payouts page shows it). Reversals are left out too: a
+ * `transfer_reversal:<trr>` entry names the reversal, not the transfer or payout it reverses (only its memo's
+ * words do), so the ledger cannot tie one to a payout; the journal export and provider statements carry them.
  */
 export const payoutsExport = defineExport<TextRow>({
   spec: EXPORT_SPECS["payouts"],
@@ -24,38 +33,34 @@ export const payoutsExport = defineExport<TextRow>({
     textColumn("trigger"),
     textColumn("run_id"),
     ...amountColumns("amount", { rounded: true }),
-    textColumn("status"),
-    textColumn("stripe_transfer_id"),
-    ...amountColumns("amount_reversed", { rounded: true }),
-    textColumn("bank_payout_id"),
-    textColumn("bank_status"),
-    textColumn("bank_arrival_at"),
-    guardedColumn("failure_reason"),
-    guardedColumn("bank_failure_message"),
     textColumn("created_at"),
-    textColumn("transferred_at"),
-    textColumn("paid_at"),
     textColumn("claim_journal_entry_id"),
     textColumn("claim_posted_at"),
-    textColumn("transfer_journal_entry_id"),
-    textColumn("transfer_posted_at"),
+    textColumn("status_at_period_end"),
+    textColumn("transferred_entry_id"),
+    textColumn("transferred_at"),
+    textColumn("stripe_transfer_id"),
+    textColumn("failed_entry_id"),
+    textColumn("failed_at"),
   ],
   rows(tx, filter) {
     const org = filter.organizationId === null ? sql`` : sql` and p.organization_id = ${filter.organizationId}`;
+    const end = sql`${filter.period.end.toISOString()}::timestamptz`;
     return cursorRows<TextRow>(
       tx,
       sql`
         select p.id as payout_id, p.organization_id, o.name as organization_name, p.stripe_account_id, p.trigger, p.run_id,
-          p.amount_nanos::text as amount_nanos, p.status, p.stripe_transfer_id, p.amount_reversed_nanos::text as amount_reversed_nanos,
-          p.bank_payout_id, p.bank_status, ${isoText(sql`p.bank_arrival_at`)} as bank_arrival_at, p.failure_reason, p.bank_failure_message,
-          ${isoText(sql`p.created_at`)} as created_at, ${isoText(sql`p.transferred_at`)} as transferred_at, ${isoText(sql`p.paid_at`)} as paid_at,
+          p.amount_nanos::text as amount_nanos, ${isoText(sql`p.created_at`)} as created_at,
           claim.id as claim_journal_entry_id, ${isoText(sql`claim.created_at`)} as claim_posted_at,
-          transfer.id as transfer_journal_entry_id, ${isoText(sql`transfer.created_at`)} as transfer_posted_at
+          case when transfer.id is not null then 'transferred' when failure.id is not null then 'failed' else 'claimed' end as status_at_period_end,
+          transfer.id as transferred_entry_id, ${isoText(sql`transfer.created_at`)} as transferred_at, transfer.stripe_object_id as stripe_transfer_id,
+          failure.id as failed_entry_id, ${isoText(sql`failure.created_at`)} as failed_at
         from payouts p
         join journal_entries claim on claim.idempotency_key = 'payout:' || p.id and claim.kind = 'payout'
-        left join journal_entries transfer on transfer.idempotency_key = 'payout:' || p.id || ':transferred'
+        left join journal_entries transfer on transfer.idempotency_key = 'payout:' || p.id || ':transferred' and transfer.kind = 'payout_transfer' and transfer.created_at < ${end}
+        left join journal_entries failure on failure.idempotency_key = 'payout:' || p.id || ':failed' and failure.kind = 'payout_failure' and failure.created_at < ${end}
         left join organizations o on o.id = p.organization_id
-        where claim.created_at >= ${filter.period.start.toISOString()}::timestamptz and claim.created_at < ${filter.period.end.toISOString()}::timestamptz${org}
+        where claim.created_at >= ${filter.period.start.toISOString()}::timestamptz and claim.created_at < ${end}${org}
         order by claim.created_at, p.id collate "C"`,
     );
   },

@@ -73,7 +73,7 @@ describe("usage export while settlement posts (postgres)", () => {
     await poster;
 
     expect(committedDuring).toBeGreaterThan(3);
-    const rows = parse(Buffer.concat(chunks), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(Buffer.concat(chunks), { columns: true });
     expect(after).toEqual(before);
     expect(rows.length).toBe(before.entries);
     expect(written).toBe(before.entries);
