@@ -104,6 +104,8 @@ export async function startTestMarketplace(
     VERIFICATION_ENABLED: opts.verification === "trust" ? "false" : "true",
     // Test agents listen on loopback, which a real marketplace refuses (server/http/endpoint-policy.ts).
     PROVIDER_ALLOWED_NETWORKS: TEST_ALLOWED_NETWORKS,
+    // The scheduled reconciliation would post Stripe fee entries into tests' ledgers; its own test runs it.
+    RECONCILIATION_CHECK_MS: "3600000",
     ...opts.env,
   });
   const server = await startServer({ env, web: false, database });

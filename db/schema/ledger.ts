@@ -21,7 +21,8 @@ export const journalEntries = pgTable("journal_entries", {
   requestId: text("request_id"),
   /**
    * The Stripe object whose balance transactions this entry mirrors (ch_ charge, re_ refund, dp_ dispute, in_
-   * invoice, tr_ transfer, trr_ reversal, txn_ for a fee): what reconciliation matches on. Null = no Stripe money.
+   * invoice, tr_ transfer, trr_ reversal; a `stripe_fee` entry carries the id of the object Stripe charged the fee on):
+   * what reconciliation matches on. Null = no Stripe money.
    */
   stripeObjectId: text("stripe_object_id"),
   memo: text("memo"),

@@ -58,7 +58,7 @@ const payoutArb: fc.Arbitrary<PayoutCase> = fc.record({
   fate: fc.constantFrom("pending", "transferred", "failed", "reversed_part", "reversed_all"),
 });
 
-type AdjustmentCase = { org: number; kind: (typeof ADJUSTMENT_ENTRY_KINDS)[number]; cents: number; at: Date; withRow: boolean; status: string; reason: string | null };
+type AdjustmentCase = { org: number; kind: (typeof ADJUSTMENT_ENTRY_KINDS)[number]; cents: number; at: Date; withRow: boolean; status: string; reason: string | null; topUpAt: Date | null };
 const adjustmentArb: fc.Arbitrary<AdjustmentCase> = fc.record({
   org: fc.nat(1),
   kind: fc.constantFrom(...ADJUSTMENT_ENTRY_KINDS),
@@ -68,6 +68,9 @@ const adjustmentArb: fc.Arbitrary<AdjustmentCase> = fc.record({
   withRow: fc.constantFrom(true, true, true, false),
   status: fc.constantFrom("succeeded", "pending", "failed", "needs_response", "won", "lost"),
   reason: fc.constantFrom(null, "requested_by_customer", "fraudulent", "=cmd|' /C calc'!A0"),
+  // When the charge's top-up was credited (`top_up:<id>`, the charge's id as its Stripe object), if ever: before
+  // or after the adjustment and the period's end alike (a refund can be read before its top-up is credited).
+  topUpAt: fc.option(atArb),
 });
 
 const sumCol = (rows: Csv, column: string) => rows.reduce((s, r) => s + BigInt(r[column]!), 0n);
@@ -157,6 +160,7 @@ describe.each(DB_KINDS)("register exports on %s", (dbKind) => {
     const amount_nanos = centsToNanos(c.cents);
     if (c.withRow) {
       await database.db.insert(paymentAdjustments).values({ id: stripeId, kind: isRefund ? "refund" : "dispute", organizationId, topUpId: `tu_${n}`, stripeChargeId: `ch_${n}`, amountNanos: amount_nanos, status: c.status, reason: c.reason, stripeCreatedAt: c.at });
+      if (c.topUpAt) await postJournalEntry(database.db, { kind: "top_up", idempotencyKey: `top_up:tu_${n}`, stripeObjectId: `ch_${n}`, at: c.topUpAt, lines: buyerStripeLines(organizationId, amount_nanos) });
     }
     // Withdrawals and refunds take from the buyer; reversals and reinstatements give back.
     const sign = c.kind === "refund" || c.kind === "dispute_withdrawal" ? -1n : 1n;
@@ -183,21 +187,38 @@ describe.each(DB_KINDS)("register exports on %s", (dbKind) => {
           .filter(({ p }) => organizationId === null || p.organizationId === organizationId)
           .sort((x, y) => x.c.at.getTime() - y.c.at.getTime() || codePoint(x.p.id, y.p.id));
         expect(rows.map((r) => [r.payout_id, r.claim_journal_entry_id, r.claim_posted_at])).toEqual(expected.map(({ c, p }) => [p.id, c.id, c.at.toISOString()]));
+        const entryAt = async (key: string) => {
+          const [e] = await database.db.select().from(journalEntries).where(eq(journalEntries.idempotencyKey, key));
+          return e && e.createdAt < period.end ? e : undefined;
+        };
         for (const [i, r] of rows.entries()) {
           const p = expected[i]!.p;
-          expect(r).toMatchObject({
+          // As of the period's end, from the ledger: the transfer or failure posted before it, whatever the row says now.
+          const [transfer, failure] = [await entryAt(`payout:${p.id}:transferred`), await entryAt(`payout:${p.id}:failed`)];
+          expect(r).toEqual({
+            payout_id: p.id,
             organization_id: p.organizationId,
-            status: p.status,
-            stripe_transfer_id: p.stripeTransferId ?? "",
+            organization_name: p.organizationId === providers[0] ? "'@provider" : "prov-b",
+            stripe_account_id: p.stripeAccountId,
+            trigger: p.trigger,
+            run_id: p.runId ?? "",
+            amount_nanos: String(p.amountNanos),
             amount_usd_exact: exactUsd(p.amountNanos),
             amount_usd_rounded: roundedCentsUsd(p.amountNanos),
-            amount_reversed_nanos: String(p.amountReversedNanos),
             created_at: p.createdAt.toISOString(),
-            transferred_at: p.transferredAt?.toISOString() ?? "",
-            failure_reason: p.failureReason ? `'${p.failureReason}` : "",
+            claim_journal_entry_id: expected[i]!.c.id,
+            claim_posted_at: expected[i]!.c.at.toISOString(),
+            status_at_period_end: transfer ? "transferred" : failure ? "failed" : "claimed",
+            transferred_entry_id: transfer?.id ?? "",
+            transferred_at: transfer?.createdAt.toISOString() ?? "",
+            stripe_transfer_id: transfer?.stripeObjectId ?? "",
+            failed_entry_id: failure?.id ?? "",
+            failed_at: failure?.createdAt.toISOString() ?? "",
           });
-          expect(r.organization_name).toBe(p.organizationId === providers[0] ? "'@provider" : "prov-b");
-          expect(r.transfer_journal_entry_id !== "").toBe(p.stripeTransferId !== null);
+          expect(transfer && failure).toBeFalsy();
+          // The ledger and the row agree on the transfer once it is booked; a reversed payout was transferred.
+          if (transfer) expect(transfer.stripeObjectId).toBe(p.stripeTransferId);
+          if (failure) expect(p.status).toBe("failed");
         }
         expect(await exportCsv(database.db, "payouts", { period, organizationId })).toBe(csv);
         if (rows.length === 0) expect(csv).toBe(`${csv.split("\n")[0]}\n`);
@@ -205,7 +226,10 @@ describe.each(DB_KINDS)("register exports on %s", (dbKind) => {
       { numRuns: 8 },
     );
     const empty = await exportCsv(database.db, "payouts", { period: monthPeriod("2025-01"), organizationId: null });
-    expect(empty).toMatch(/^payout_id,organization_id,organization_name,stripe_account_id,trigger,run_id,amount_nanos,amount_usd_exact,amount_usd_rounded,status,.*\n$/);
+    expect(empty).toBe(
+      "payout_id,organization_id,organization_name,stripe_account_id,trigger,run_id,amount_nanos,amount_usd_exact,amount_usd_rounded,created_at," +
+        "claim_journal_entry_id,claim_posted_at,status_at_period_end,transferred_entry_id,transferred_at,stripe_transfer_id,failed_entry_id,failed_at\n",
+    );
   });
 
   it("adjustments: one row per refund and dispute entry in the period, Σ amount = the ledger's buyer_balance lines of those kinds", async () => {
@@ -230,25 +254,40 @@ describe.each(DB_KINDS)("register exports on %s", (dbKind) => {
           entries.map((e) => [e.id, e.at.toISOString(), e.kind, e.stripeId, e.org, String(e.amount)]),
         );
         const adjustments = new Map((await database.db.select().from(paymentAdjustments)).map((a) => [a.id, a]));
+        const topUpEntries = new Map((await database.db.select().from(journalEntries).where(eq(journalEntries.kind, "top_up"))).map((e) => [e.stripeObjectId, e]));
+        /** The ledger's top-up of the charge, if credited before the period's end: what the row's link may only later say. */
+        const topUpAsOfEnd = (chargeId: string | undefined) => {
+          const e = chargeId === undefined ? undefined : topUpEntries.get(chargeId);
+          return e && e.createdAt < period.end ? e.idempotencyKey.slice("top_up:".length) : "";
+        };
         for (const r of rows) {
           const a = adjustments.get(r.stripe_object_id!);
-          expect(r).toMatchObject({
+          expect(r).toEqual({
+            journal_entry_id: r.journal_entry_id,
+            posted_at: r.posted_at,
             occurred_at: "",
+            kind: r.kind,
+            idempotency_key: `${r.kind}:${r.stripe_object_id}`,
+            stripe_object_id: r.stripe_object_id,
             stripe_charge_id: a?.stripeChargeId ?? "",
-            top_up_id: a?.topUpId ?? "",
-            adjustment_kind: a?.kind ?? "",
-            adjustment_status: a?.status ?? "",
-            adjustment_reason: a?.reason ? (a.reason.startsWith("=") ? `'${a.reason}` : a.reason) : "",
-            adjustment_amount_nanos: a ? String(a.amountNanos) : "",
+            top_up_id: topUpAsOfEnd(a?.stripeChargeId),
+            organization_id: r.organization_id,
+            organization_name: r.organization_id === buyers[1] ? "Buyer, Inc." : "buyer-a",
+            amount_nanos: r.amount_nanos,
             amount_usd_exact: exactUsd(BigInt(r.amount_nanos!)),
+            amount_usd_rounded: roundedCentsUsd(BigInt(r.amount_nanos!)),
+            adjustment_kind: a?.kind ?? "",
+            adjustment_created_at: a?.stripeCreatedAt.toISOString() ?? "",
           });
-          expect(r.organization_name).toBe(r.organization_id === buyers[1] ? "Buyer, Inc." : "buyer-a");
         }
         expect(await exportCsv(database.db, "adjustments", { period, organizationId })).toBe(csv);
       }),
       { numRuns: 8 },
     );
     const empty = await exportCsv(database.db, "adjustments", { period: monthPeriod("2025-01"), organizationId: null });
-    expect(empty).toMatch(/^journal_entry_id,posted_at,occurred_at,kind,idempotency_key,stripe_object_id,stripe_charge_id,top_up_id,organization_id,organization_name,amount_nanos,.*\n$/);
+    expect(empty).toBe(
+      "journal_entry_id,posted_at,occurred_at,kind,idempotency_key,stripe_object_id,stripe_charge_id,top_up_id,organization_id,organization_name," +
+        "amount_nanos,amount_usd_exact,amount_usd_rounded,adjustment_kind,adjustment_created_at\n",
+    );
   });
 });
