@@ -79,7 +79,7 @@ export function UsageExportCard() {
         </div>
         <div className="mt-4 flex items-center gap-3">
           {"href" in link ? (
-            <a className={buttonClasses()} href={link.href} download data-testid="export-usage">
+            <a className={buttonClasses()} href={link.href} download data-testid="buyer-export-usage">
               Download CSV
             </a>
           ) : (
@@ -87,7 +87,7 @@ export function UsageExportCard() {
               <span className={buttonClasses("primary", "md", "pointer-events-none opacity-50")} aria-disabled="true">
                 Download CSV
               </span>
-              <span className="text-sm text-slate-600" data-testid="export-usage-hint">
+              <span className="text-sm text-slate-600" data-testid="buyer-export-usage-hint">
                 {link.error}
               </span>
             </>

@@ -15,6 +15,12 @@ import { runExport } from "./run-export";
 
 /** What a client past the concurrency cap is told to wait: exports are short or long, and this is a guess, not a promise. */
 const RETRY_AFTER_S = 10;
+/**
+ * A download whose socket moves no byte for this long is cut: a client that stopped reading would otherwise hold
+ * its slot, its connection and its snapshot (which holds back vacuum) for ever. Generous, since the first rows of
+ * a large export may take a while to come.
+ */
+const STALLED_DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * `GET /api/exports/<kind>.csv?…`: signed-in (better-auth session cookie), authorised per the kind's scope,
@@ -82,6 +88,10 @@ async function streamExport(runtime: Runtime, logger: Logger, request: ExportReq
     body.destroy(new Error("the client closed the connection"));
   };
   res.once("close", onClose);
+  res.setTimeout(STALLED_DOWNLOAD_TIMEOUT_MS, () => {
+    logger.warn({ kind: request.kind, timeout_ms: STALLED_DOWNLOAD_TIMEOUT_MS }, "export cut: the client stopped reading");
+    res.destroy();
+  });
   // The response ends only after the snapshot has committed and the slot is free: a client that downloads
   // exports one after another never finds its own previous download still holding the slot.
   body.pipe(res, { end: false });

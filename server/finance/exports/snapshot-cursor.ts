@@ -11,7 +11,17 @@ export const CURSOR_BATCH_ROWS = 2_000;
  * (one connection) other database work waits until the export ends (server/finance/README.md).
  */
 export function inSnapshot<T>(db: Db, read: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
+  return db.transaction(
+    async (tx) => {
+      // An export idles in its transaction while a slow client reads (backpressure). A server-wide
+      // idle_in_transaction_session_timeout would kill that session between queries, and node-postgres turns
+      // such a kill of a checked-out connection into an unhandled 'error' (a process crash). The download
+      // handler bounds a stalled client itself (its socket timeout), so this transaction opts out.
+      await tx.execute(sql`set local idle_in_transaction_session_timeout = 0`);
+      return read(tx);
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
 }
 
 /**

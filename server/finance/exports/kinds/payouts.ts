@@ -4,9 +4,6 @@ import { cursorRows, isoText } from "../snapshot-cursor";
 import { defineExport } from "../export-definition";
 import { amountColumns, guardedColumn, textColumn, type TextRow } from "./text-row-columns";
 
-/** A payout as the ledger had it at the filter's period end (its transfer and failure are each fenced on `pending`: never both). */
-export const PAYOUT_STATUSES_AT_PERIOD_END = ["claimed", "transferred", "failed"] as const;
-
 /**
  * The payouts register: one row per payout whose claim (`payout:<id>`, kind payout: provider_earnings −X,
  * provider_in_transit +X) is posted in the period, so Σ amount over the rows is, by construction, Σ −X of the
@@ -15,7 +12,8 @@ export const PAYOUT_STATUSES_AT_PERIOD_END = ["claimed", "transferred", "failed"
  *
  * Every column is fixed once the period closes (an export of a closed period is byte-identical every time): the
  * payout row's immutable facts (id, organization, account, trigger, run, amount, created_at) and what the ledger
- * had posted before the period's end: `payout:<id>:transferred` (its Stripe transfer id) or `payout:<id>:failed`.
+ * had posted before the period's end: `payout:<id>:transferred` (its Stripe transfer id) or `payout:<id>:failed`,
+ * hence `status_at_period_end` claimed | transferred | failed (both are fenced on `pending`: never both).
  * Later postings (a transfer or failure dated after the period, whenever it happens) never show here; they show
  * in the register of the period whose end they precede. Left out on purpose, as state that moves after the
  * fact: the payout's current status and failure reason, and its bank payout (no ledger money: the provider's
