@@ -11,8 +11,9 @@ export const RECONCILIATION_LEASE_NAME = "reconciliation";
 
 /**
  * The daily reconciliation with Stripe (server/finance/README.md). One leader (a `reconciliation` lease row)
- * checks every RECONCILIATION_CHECK_MS whether RECONCILIATION_INTERVAL_HOURS have passed since the last run of
- * any trigger started (read from the table: a restart does not run it again) and runs one. Another leader
+ * checks every RECONCILIATION_CHECK_MS whether RECONCILIATION_INTERVAL_HOURS have passed since the last current run
+ * (schedule.ts: one covering up to when it ran, of any trigger; a run for an old month does not count) started
+ * (read from the table: a restart does not run it again) and runs one. Another leader
  * after a lapsed lease at worst runs a second reconciliation: fees are keyed, runs only read Stripe.
  * Idle without Stripe.
  */

@@ -22,6 +22,8 @@ export const AUDIT_ACTION_LABEL: Record<AuditAction, string> = {
   "payouts.run": "Payout run started",
   "billing.terms": "Billing terms set",
   "billing.refund": "Top-up refunded",
+  "settlements.replay": "Settlements replayed",
+  "stripe_events.retry": "Stripe events retried",
   "settings.platform_fee": "Platform fee changed",
   "settings.payout_policy": "Payout policy changed",
 };

@@ -81,12 +81,15 @@ UPDATE "journal_entries" je SET "stripe_object_id" = t."stripe_charge_id" FROM "
 UPDATE "journal_entries" je SET "stripe_object_id" = p."stripe_transfer_id" FROM "payouts" p
   WHERE je."kind" = 'payout_transfer' AND je."idempotency_key" = 'payout:' || p."id" || ':transferred';--> statement-breakpoint
 -- A closed period is final: no journal entry or ledger line may be dated inside it, or changed or removed
--- from it (server/finance/README.md). Statement-level, so a settlement batch of many lines checks once.
+-- from it, and no line may be added to (or moved onto) an entry dated inside it (server/finance/README.md).
+-- Statement-level, so a settlement batch of many lines checks once. The shared period lock is taken first, as
+-- every posting does, so a write that skipped the code's lock still waits for a close and then sees it.
 CREATE FUNCTION "ledger_refuse_closed_period"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   closed_through timestamptz;
   offending timestamptz;
 BEGIN
+  PERFORM pg_advisory_xact_lock_shared(7341001);
   SELECT max("period_end") INTO closed_through FROM "accounting_periods";
   IF closed_through IS NULL THEN RETURN NULL; END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
@@ -94,6 +97,12 @@ BEGIN
   END IF;
   IF offending IS NULL AND TG_OP IN ('UPDATE', 'DELETE') THEN
     SELECT min("created_at") INTO offending FROM old_rows WHERE "created_at" < closed_through;
+  END IF;
+  IF offending IS NULL AND TG_TABLE_NAME = 'ledger_lines' AND TG_OP IN ('INSERT', 'UPDATE') THEN
+    SELECT min(e."created_at") INTO offending FROM new_rows n JOIN "journal_entries" e ON e."id" = n."journal_entry_id" WHERE e."created_at" < closed_through;
+  END IF;
+  IF offending IS NULL AND TG_TABLE_NAME = 'ledger_lines' AND TG_OP IN ('UPDATE', 'DELETE') THEN
+    SELECT min(e."created_at") INTO offending FROM old_rows o JOIN "journal_entries" e ON e."id" = o."journal_entry_id" WHERE e."created_at" < closed_through;
   END IF;
   IF offending IS NOT NULL THEN
     RAISE EXCEPTION 'period_closed: % on % dated % is inside a closed period (closed through %)', TG_OP, TG_TABLE_NAME, offending, closed_through
@@ -124,4 +133,30 @@ BEGIN
 END $$;--> statement-breakpoint
 CREATE TRIGGER "accounting_periods_final" BEFORE UPDATE OR DELETE ON "accounting_periods" FOR EACH ROW EXECUTE FUNCTION "finance_refuse_change"();--> statement-breakpoint
 CREATE TRIGGER "period_closing_balances_final" BEFORE UPDATE OR DELETE ON "period_closing_balances" FOR EACH ROW EXECUTE FUNCTION "finance_refuse_change"();--> statement-breakpoint
-CREATE TRIGGER "audit_log_append_only" BEFORE UPDATE OR DELETE ON "audit_log" FOR EACH ROW EXECUTE FUNCTION "finance_refuse_change"();
+CREATE TRIGGER "audit_log_append_only" BEFORE UPDATE OR DELETE ON "audit_log" FOR EACH ROW EXECUTE FUNCTION "finance_refuse_change"();--> statement-breakpoint
+CREATE TRIGGER "accounting_periods_no_truncate" BEFORE TRUNCATE ON "accounting_periods" FOR EACH STATEMENT EXECUTE FUNCTION "finance_refuse_change"();--> statement-breakpoint
+CREATE TRIGGER "period_closing_balances_no_truncate" BEFORE TRUNCATE ON "period_closing_balances" FOR EACH STATEMENT EXECUTE FUNCTION "finance_refuse_change"();--> statement-breakpoint
+CREATE TRIGGER "audit_log_no_truncate" BEFORE TRUNCATE ON "audit_log" FOR EACH STATEMENT EXECUTE FUNCTION "finance_refuse_change"();--> statement-breakpoint
+-- Closes are contiguous (each starts where the last ended) and a period's frozen balances are written only by the
+-- transaction that closes it: a stray row cannot move the open period or change the next month's opening.
+CREATE FUNCTION "accounting_periods_contiguous"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  closed_through timestamptz;
+BEGIN
+  SELECT max("period_end") INTO closed_through FROM "accounting_periods";
+  IF NEW."period_end" <= NEW."period_start" OR (closed_through IS NOT NULL AND NEW."period_start" <> closed_through) THEN
+    RAISE EXCEPTION 'period_closed: period [%, %) does not start where the last closed one ended (%)', NEW."period_start", NEW."period_end", closed_through
+      USING ERRCODE = 'SL001';
+  END IF;
+  RETURN NEW;
+END $$;--> statement-breakpoint
+CREATE TRIGGER "accounting_periods_contiguous" BEFORE INSERT ON "accounting_periods" FOR EACH ROW EXECUTE FUNCTION "accounting_periods_contiguous"();--> statement-breakpoint
+CREATE FUNCTION "period_closing_balances_with_close"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM "accounting_periods" WHERE "period_start" = NEW."period_start" AND "xmin"::text::bigint = txid_current() % 4294967296) THEN
+    RAISE EXCEPTION 'period_closed: closing balances of % can only be written by the transaction that closes it', NEW."period_start"
+      USING ERRCODE = 'SL001';
+  END IF;
+  RETURN NEW;
+END $$;--> statement-breakpoint
+CREATE TRIGGER "period_closing_balances_with_close" BEFORE INSERT ON "period_closing_balances" FOR EACH ROW EXECUTE FUNCTION "period_closing_balances_with_close"();

@@ -70,9 +70,15 @@ describe.each(DB_KINDS)("operator actions in the audit log on %s", (kind) => {
     await expect(ops.caller.operations.refundTopUp({ top_up_id: topUpId, amount_usd: "20", request_key: "audit-refund-0002" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect(await entries("billing.refund")).toHaveLength(1);
 
+    // Replaying dead letters and retrying failed Stripe events move money too: both are on record, even when there was nothing to do.
+    await ops.caller.operations.replayDeadLetters({});
+    expect(await entries("settlements.replay")).toMatchObject([{ ...actor, subject: "all open", details: { settled: "0", failed: "0" } }]);
+    await ops.caller.operations.retryStripeEvents({});
+    expect(await entries("stripe_events.retry")).toMatchObject([{ ...actor, subject: "all failed", details: { requeued: "0" } }]);
+
     // The entries carry the operator's user id too (the view shows the email).
     const rows = await mp.server.runtime.database.db.select({ action: auditLog.action, user: auditLog.actorUserId }).from(auditLog).where(eq(auditLog.actorEmail, operatorEmail));
-    expect(rows.map((r) => r.user)).toEqual([ops.userId, ops.userId, ops.userId]);
+    expect(rows.map((r) => r.user)).toEqual([ops.userId, ops.userId, ops.userId, ops.userId, ops.userId]);
     await fake.flushWebhooks();
     await mp.stripeIdle();
   });

@@ -65,6 +65,10 @@ describe("statement CSV", () => {
   it("guards provider text that a spreadsheet would run as a formula", () => {
     expect(spreadsheetSafe("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
     expect(spreadsheetSafe("@x")).toBe("'@x");
+    expect(spreadsheetSafe("  =1+1")).toBe("'  =1+1");
+    expect(spreadsheetSafe("\n=1+1")).toBe("'\n=1+1");
+    expect(spreadsheetSafe("\uFF1DHYPERLINK(1)")).toBe("'\uFF1DHYPERLINK(1)");
+    expect(spreadsheetSafe("llama 3 = fast")).toBe("llama 3 = fast");
     expect(spreadsheetSafe("llama-3")).toBe("llama-3");
     expect(spreadsheetSafe(null)).toBe("");
   });

@@ -1,6 +1,6 @@
 /** The closed set of audited actions (audit_log.action). Add here, never inline. */
 export const AUDIT_ACTIONS = [
-  /** A CSV export was downloaded (subject: the kind; details: its filter and row count). */
+  /** A CSV export was started (subject: the kind; details: its filter; written before the first byte). */
   "export",
   /** A month was closed (subject: "2026-11"). */
   "period.close",
@@ -12,6 +12,10 @@ export const AUDIT_ACTIONS = [
   "billing.terms",
   /** An operator refunded a top-up (subject: the top-up). */
   "billing.refund",
+  /** An operator replayed settlement dead letters into the ledger (details: how many settled, which failed again). */
+  "settlements.replay",
+  /** An operator sent failed Stripe webhook events back to the queue (details: how many). */
+  "stripe_events.retry",
   /** The platform fee changed between starts (details: from, to; actor: the system, from the environment). */
   "settings.platform_fee",
   /** The payout policy changed between starts (details: from, to). */

@@ -16,13 +16,15 @@ export function roundedCentsUsd(amount_nanos: bigint): string {
 }
 
 /**
- * Text someone else chose (model ids, machine and organization names, memos): a leading = + - @ would run as a
+ * Text someone else chose (model ids, machine and organization names, memos): a leading = + - @ (after any
+ * whitespace, or their full-width forms) would run as a
  * formula when the file is opened in a spreadsheet, so such a cell is prefixed with an apostrophe (the usual
  * CSV-injection guard).
  */
 export function spreadsheetSafe(text: string | null): string {
   if (text === null) return "";
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  // Spreadsheets skip leading whitespace and read the full-width forms (＝＋－＠) as formula starts too.
+  return /^[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/.test(text) || /^[\t\r]/.test(text) ? `'${text}` : text;
 }
 
 /** An instant as ISO 8601 UTC with milliseconds ("2026-11-30T23:59:59.999Z"); empty for null. */

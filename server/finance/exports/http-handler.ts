@@ -6,6 +6,7 @@ import { ServiceError } from "../../errors";
 import { toOpenAIError } from "../../http/openai-errors";
 import { fallbackLogger, type Logger } from "../../logger";
 import type { Runtime } from "../../runtime";
+import { canUsePlatformFinance } from "../access";
 import { recordAudit } from "../audit/record-audit";
 import { authorizeExport } from "./authorize-export";
 import type { ExportFilter } from "./export-definition";
@@ -20,7 +21,13 @@ const RETRY_AFTER_S = 10;
  * its slot, its connection and its snapshot (which holds back vacuum) for ever. Generous, since the first rows of
  * a large export may take a while to come.
  */
-const STALLED_DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
+const STALLED_DOWNLOAD_TIMEOUT_MS = 2 * 60_000;
+/**
+ * The longest an export may stream, however steadily a client reads: a reader that takes one byte a second keeps
+ * the socket busy but must not hold a slot and a snapshot for days. A month of a busy marketplace streams in
+ * well under a minute (README "Benchmarks"), so this only ever cuts a deliberately slow reader.
+ */
+const MAX_EXPORT_DURATION_MS = 20 * 60_000;
 
 /**
  * `GET /api/exports/<kind>.csv?…`: signed-in (better-auth session cookie), authorised per the kind's scope,
@@ -46,7 +53,8 @@ async function serveExport(runtime: Runtime, slots: ExportSlots, req: IncomingMe
     if (slots.full) throw busy(res, slots);
     const viewer = await loadViewer(runtime, toHeaders(req.headers));
     const filter = await authorizeExport(runtime.database.db, { operatorEmails: runtime.env.OPERATOR_EMAILS, viewer, request });
-    release = slots.tryAcquire();
+    const platform = canUsePlatformFinance(runtime.env.OPERATOR_EMAILS, viewer!.user.email, viewer!.organization?.memberRole);
+    release = platform ? slots.tryAcquire() : slots.tryAcquire(filter.organizationId ?? undefined);
     if (!release) throw busy(res, slots);
     // Before the first byte: a download that was served is always on record, even if the client then goes away.
     await recordAudit(runtime.database.db, {
@@ -92,6 +100,10 @@ async function streamExport(runtime: Runtime, logger: Logger, request: ExportReq
     logger.warn({ kind: request.kind, timeout_ms: STALLED_DOWNLOAD_TIMEOUT_MS }, "export cut: the client stopped reading");
     res.destroy();
   });
+  const cutOff = setTimeout(() => {
+    logger.warn({ kind: request.kind, max_duration_ms: MAX_EXPORT_DURATION_MS }, "export cut: it streamed for longer than an export may");
+    res.destroy();
+  }, MAX_EXPORT_DURATION_MS);
   // The response ends only after the snapshot has committed and the slot is free: a client that downloads
   // exports one after another never finds its own previous download still holding the slot.
   body.pipe(res, { end: false });
@@ -115,13 +127,14 @@ async function streamExport(runtime: Runtime, logger: Logger, request: ExportReq
     for (const name of ["content-disposition", "cache-control"]) res.removeHeader(name);
     sendError(res, 500, "internal_error", "The export failed; try again, and tell the operators if it keeps failing.");
   } finally {
+    clearTimeout(cutOff);
     res.off("close", onClose);
   }
 }
 
 function busy(res: ServerResponse, slots: ExportSlots): ServiceError {
   res.setHeader("retry-after", String(RETRY_AFTER_S));
-  return new ServiceError("rate_limited", `${slots.capacity} export${slots.capacity === 1 ? " is" : "s are"} already streaming; try again in a few seconds.`);
+  return new ServiceError("rate_limited", "Too many exports are streaming (one at a time per organization); try again in a few seconds.");
 }
 
 /** The filter as strings (jsonb holds no bigint or Date): what exactly was handed out. */

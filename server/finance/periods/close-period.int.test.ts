@@ -102,5 +102,22 @@ for (const kind of DB_KINDS) {
       expect(n).toBe(3);
       expect(await ledgerSumNanos(database.db)).toBe(0n);
     });
+
+    it("with Stripe configured, closes a month only after a completed reconciliation covering it ran after it ended", async () => {
+      now = T("2027-01-02T00:00:00Z");
+      const withStripe = { ...ctx, stripe: {} as NonNullable<ServiceContext["stripe"]> };
+      await expectServiceError(closePeriod(withStripe, { month: "2026-12", actor }), "invalid_input", /reconcile with stripe first/i);
+      expect((await listPeriods(withStripe)).next_closeable).toMatchObject({ month: "2026-12", closeable: false });
+      const run = (id: string, status: string, start: string, end: string, finished: string) =>
+        database.db.execute(sql`insert into reconciliation_runs (id, trigger, period_start, period_end, status, started_at, finished_at) values (${id}, 'manual', ${start}, ${end}, ${status}, ${finished}, ${finished})`);
+      // Not enough: one that failed, one that does not cover the month's end, one that ran before the month ended.
+      await run("recon_failed", "failed", "2026-11-25T00:00:00Z", "2027-01-01T12:00:00Z", "2027-01-01T12:00:00Z");
+      await run("recon_short", "completed", "2026-11-25T00:00:00Z", "2026-12-31T00:00:00Z", "2027-01-01T12:00:00Z");
+      await run("recon_early", "completed", "2026-11-25T00:00:00Z", "2027-01-01T00:00:00Z", "2026-12-31T23:00:00Z");
+      await expectServiceError(closePeriod(withStripe, { month: "2026-12", actor }), "invalid_input", /reconcile with stripe first/i);
+      await run("recon_ok", "completed", "2026-11-28T00:00:00Z", "2027-01-01T06:00:00Z", "2027-01-01T06:00:01Z");
+      expect((await listPeriods(withStripe)).next_closeable).toMatchObject({ month: "2026-12", closeable: true });
+      expect(await closePeriod(withStripe, { month: "2026-12", actor })).toMatchObject({ month: "2026-12" });
+    });
   });
 }

@@ -7,7 +7,7 @@ import { ServiceError } from "../../errors";
 import type { AuditActor } from "../audit/actions";
 import { recordAudit } from "../audit/record-audit";
 import { monthPeriod, type Period } from "../period";
-import { nextCloseableMonth, notEndedReason } from "./closeable-month";
+import { nextCloseableMonth, notEndedReason, unreconciledReason } from "./closeable-month";
 import { frozenBalancesAt, ledgerBalancesBefore, ledgerMovements, rollForwardProblems, totalsByAccount } from "./closing-balances";
 import { LEDGER_PERIOD_LOCK_KEY } from "./posting-date";
 import { closedPeriodView } from "./period-view";
@@ -28,7 +28,7 @@ export async function closePeriod(ctx: ServiceContext, input: { month: string; a
       // First, before reading anything: postings hold this lock shared while they date entries, so once it is
       // granted no transaction can still be dating an entry into this month, and none can start until commit.
       await tx.execute(sql`select pg_advisory_xact_lock(${LEDGER_PERIOD_LOCK_KEY})`);
-      await assertCloseable(tx, input.month, period, now);
+      await assertCloseable(tx, input.month, period, now, Boolean(ctx.stripe));
       return freeze(tx, input.month, period, input.actor, now);
     });
   } catch (err) {
@@ -38,7 +38,7 @@ export async function closePeriod(ctx: ServiceContext, input: { month: string; a
   }
 }
 
-async function assertCloseable(tx: Tx, month: string, period: Period, now: Date): Promise<void> {
+async function assertCloseable(tx: Tx, month: string, period: Period, now: Date, stripe_configured: boolean): Promise<void> {
   const next = await nextCloseableMonth(tx);
   if (!next) throw new ServiceError("invalid_input", "Nothing has been posted yet: there is no month to close.", { param: "month" });
   if (next.closed_through && period.start.getTime() < next.closed_through.getTime()) {
@@ -51,7 +51,7 @@ async function assertCloseable(tx: Tx, month: string, period: Period, now: Date)
       closeable_month: next.month,
     });
   }
-  const reason = notEndedReason(month, period, now);
+  const reason = notEndedReason(month, period, now) ?? (await unreconciledReason(tx, month, period, stripe_configured));
   if (reason) throw new ServiceError("invalid_input", reason, { param: "month" });
 }
 

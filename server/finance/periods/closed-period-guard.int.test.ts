@@ -34,8 +34,11 @@ for (const kind of DB_KINDS) {
       novLine = lines.rows.find((r) => r.journal_entry_id === novEntry)!.id;
       // An October entry without lines, so deleting it is refused by the period and not by the lines' foreign key.
       await exec(sql`insert into journal_entries (id, kind, idempotency_key, created_at) values ('je_bare_oct', 'top_up', 'bare:oct', '2026-10-11T00:00:00Z')`);
-      await exec(sql`insert into accounting_periods (period_start, period_end, journal_entry_count, ledger_line_count) values ('2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', 2, 2)`);
-      await exec(sql`insert into period_closing_balances (id, period_start, account, organization_id, amount_nanos) values ('pbal_test', '2026-10-01T00:00:00Z', 'buyer_balance', ${buyer}, 5000000000)`);
+      // A close writes its period and its frozen balances in one transaction (the database refuses them apart).
+      await database.db.transaction(async (tx) => {
+        await tx.execute(sql`insert into accounting_periods (period_start, period_end, journal_entry_count, ledger_line_count) values ('2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', 2, 2)`);
+        await tx.execute(sql`insert into period_closing_balances (id, period_start, account, organization_id, amount_nanos) values ('pbal_test', '2026-10-01T00:00:00Z', 'buyer_balance', ${buyer}, 5000000000)`);
+      });
     });
     afterAll(async () => database?.close());
 
@@ -60,6 +63,22 @@ for (const kind of DB_KINDS) {
       await expectSqlState(exec(sql`delete from journal_entries where id = 'je_bare_oct'`), PERIOD_CLOSED_SQLSTATE);
       const r = (await exec(sql`select amount_nanos::text as a from ledger_lines where id = ${octLine}`)) as { rows: { a: string }[] };
       expect(r.rows[0]!.a).toBe("5000000000");
+    });
+
+    it("refuses a line added to, or moved onto, an entry dated inside it (whatever the line's own date)", async () => {
+      await expectSqlState(exec(sql`insert into ledger_lines (id, journal_entry_id, account, organization_id, amount_nanos, created_at) values ('ll_onto_oct', ${octEntry}, 'buyer_balance', ${buyer}, 1, '2026-11-05T00:00:00Z')`), PERIOD_CLOSED_SQLSTATE);
+      await expectSqlState(exec(sql`update ledger_lines set journal_entry_id = ${octEntry} where id = ${novLine}`), PERIOD_CLOSED_SQLSTATE);
+      expect(await count("ledger_lines")).toBe(4);
+    });
+
+    it("refuses a stray frozen balance, a period that does not follow the last one, and TRUNCATE of the close or the audit log", async () => {
+      await expectSqlState(exec(sql`insert into period_closing_balances (id, period_start, account, organization_id, amount_nanos) values ('pbal_stray', '2026-10-01T00:00:00Z', 'buyer_balance', ${buyer}, 1)`), PERIOD_CLOSED_SQLSTATE);
+      await expectSqlState(exec(sql`insert into accounting_periods (period_start, period_end, journal_entry_count, ledger_line_count) values ('2999-01-01T00:00:00Z', '2999-02-01T00:00:00Z', 0, 0)`), PERIOD_CLOSED_SQLSTATE);
+      await expectSqlState(exec(sql`truncate accounting_periods cascade`), PERIOD_CLOSED_SQLSTATE);
+      await expectSqlState(exec(sql`truncate period_closing_balances`), PERIOD_CLOSED_SQLSTATE);
+      await expectSqlState(exec(sql`truncate audit_log`), PERIOD_CLOSED_SQLSTATE);
+      expect(await count("accounting_periods")).toBe(1);
+      expect(await count("period_closing_balances")).toBe(1);
     });
 
     it("refuses TRUNCATE of either table", async () => {

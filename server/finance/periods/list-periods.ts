@@ -2,7 +2,7 @@ import { and, count, desc, gte, isNotNull } from "drizzle-orm";
 import { accountingPeriods, journalEntries } from "../../../db/schema";
 import type { ServiceContext } from "../../context";
 import { inSnapshot } from "../exports/snapshot-cursor";
-import { nextCloseableMonth, notEndedReason } from "./closeable-month";
+import { nextCloseableMonth, notEndedReason, unreconciledReason } from "./closeable-month";
 import { closedPeriodView } from "./period-view";
 import type { PeriodsOverview } from "./types";
 
@@ -20,7 +20,7 @@ export async function listPeriods(ctx: ServiceContext): Promise<PeriodsOverview>
         .where(and(isNotNull(journalEntries.occurredAt), gte(journalEntries.createdAt, next.closed_through)));
       late = Number(row?.n ?? 0);
     }
-    const reason = next ? notEndedReason(next.month, next.period, now) : null;
+    const reason = next ? (notEndedReason(next.month, next.period, now) ?? (await unreconciledReason(tx, next.month, next.period, Boolean(ctx.stripe)))) : null;
     return {
       closed: rows.map(closedPeriodView),
       next_closeable: next ? { month: next.month, period: next.period, closeable: reason === null, reason } : null,

@@ -3,6 +3,7 @@ import Stripe from "stripe";
 import type { Queryable } from "../../../db/client";
 import { payouts } from "../../../db/schema";
 import { centsToNanos, formatUsd } from "../../../lib/money";
+import { fallbackLogger, type Logger } from "../../logger";
 import type { Period } from "../period";
 import type { MatchedItem } from "./match";
 
@@ -10,11 +11,21 @@ import type { MatchedItem } from "./match";
 const IN_FLIGHT = new Set(["pending", "in_transit"]);
 
 /**
+ * A refusal that concerns this payout or its connected account (a provider that disconnected the platform,
+ * a rate limit, a request Stripe rejects): reported on the payout, the run goes on. Anything else (our key
+ * refused, Stripe down or unreachable) is the platform's and fails the run.
+ */
+function refusedForThisPayout(err: unknown): err is Stripe.errors.StripeError {
+  return err instanceof Stripe.errors.StripePermissionError || err instanceof Stripe.errors.StripeRateLimitError || err instanceof Stripe.errors.StripeInvalidRequestError;
+}
+
+/**
  * Providers' bank payouts (a connected account paying out to its bank) touched in `period`, each retrieved
  * from its connected account and compared on amount and status. A payout Stripe does not know is missing in
- * Stripe; a status or amount that differs (Stripe says paid or failed, we say otherwise) is a mismatch.
+ * Stripe; a status or amount that differs (Stripe says paid or failed, we say otherwise) is a mismatch; one Stripe
+ * refuses to show (refusedForThisPayout) is a mismatch that says so, logged, and the others are still compared.
  */
-export async function reconcileBankPayouts(q: Queryable, stripe: Stripe, period: Period): Promise<MatchedItem[]> {
+export async function reconcileBankPayouts(q: Queryable, stripe: Stripe, period: Period, logger: Logger = fallbackLogger()): Promise<MatchedItem[]> {
   const rows = await q
     .select()
     .from(payouts)
@@ -42,7 +53,11 @@ export async function reconcileBankPayouts(q: Queryable, stripe: Stripe, period:
         items.push({ ...base, status: "missing_in_stripe", stripe_nanos: null, description: `Bank payout ${bankPayoutId} of payout ${row.id} (${row.stripeAccountId}): Stripe has no such payout.` });
         continue;
       }
-      throw err;
+      if (!refusedForThisPayout(err)) throw err;
+      logger.warn({ err, payout_id: row.id, bank_payout_id: bankPayoutId, stripe_account: row.stripeAccountId }, "Stripe refused to show a bank payout; reported as an item");
+      const code = err.code ?? err.type;
+      items.push({ ...base, status: "amount_mismatch", stripe_nanos: null, description: `Bank payout ${bankPayoutId} of payout ${row.id} (${row.stripeAccountId}): Stripe refused to show this payout: ${code}.` });
+      continue;
     }
     const stripe_nanos = centsToNanos(p.amount);
     const ours = row.bankStatus ?? "none";

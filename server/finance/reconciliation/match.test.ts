@@ -57,4 +57,13 @@ describe("reconciliation matching", () => {
     expect(item).toMatchObject({ status: "matched", kind: "invoice_payment", stripe_object_id: "in_1", journal_entry_ids: ["je_fee", "je_inv"] });
     expect(item.description).toContain("paid by ch_inv");
   });
+
+  it("a group with only fee entries, or nothing at all, is reported as an item, never thrown", () => {
+    const fee: LedgerEntry = { id: "je_orphanfee", kind: STRIPE_FEE_KIND, stripe_object_id: "ch_orphan", clearing_nanos: centsToNanos(65), organization_id: null, at };
+    const [group] = groupSides([fee], [], new Map(), new Map());
+    const item = matchGroup(group!);
+    expect(item).toMatchObject({ status: "missing_in_stripe", kind: "charge", stripe_object_id: "ch_orphan", journal_entry_ids: ["je_orphanfee"], ledger_nanos: -centsToNanos(65), stripe_nanos: null, stripe_only: false });
+    expect(item.description).toMatch(/only Stripe fee entries \(\$0\.65\)/);
+    expect(matchGroup({ key: "in_empty", ledger: [], stripe: [] })).toMatchObject({ status: "missing_in_stripe", ledger_nanos: null, stripe_nanos: null, journal_entry_ids: [], occurred_at: null });
+  });
 });

@@ -82,7 +82,8 @@ function label(g: MatchGroup): string {
 /**
  * Compares one Stripe object's ledger entries with its balance transactions: matched when gross and fees agree
  * to the nano-dollar; missing on whichever side has nothing; otherwise an amount mismatch that says which part
- * differs. Amounts on the item are nets (gross less fees) in Stripe's sign.
+ * differs. Amounts on the item are nets (gross less fees) in Stripe's sign. Never throws: a group with only fee
+ * entries, or empty, is reported as missing in Stripe.
  */
 export function matchGroup(g: MatchGroup): MatchedItem {
   const own = g.ledger.filter((e) => e.kind !== STRIPE_FEE_KIND);
@@ -98,7 +99,12 @@ export function matchGroup(g: MatchGroup): MatchedItem {
   const s = stripeAmounts(g.stripe);
   const ledger_net = l.gross_nanos - l.fee_nanos;
   const stripe_net = s.gross_nanos - s.fee_nanos;
-  if (own.length === 0 && g.stripe.length === 0) throw new Error(`reconciliation group ${g.key} has neither side`);
+  // Only fee entries (or nothing) and no balance transaction: never thrown (one odd object must not fail the
+  // whole run), reported for someone to look at.
+  if (own.length === 0 && g.stripe.length === 0) {
+    const what = g.ledger.length > 0 ? `the ledger holds only Stripe fee entries (${formatUsd(l.fee_nanos)}) and no entry for the object itself` : "neither the ledger nor Stripe has anything for it";
+    return { ...base, status: "missing_in_stripe", stripe_only: false, ledger_nanos: g.ledger.length > 0 ? ledger_net : null, stripe_nanos: null, description: `${label(g)}: ${what}; Stripe has no balance transaction for it.` };
+  }
   if (own.length === 0) {
     if (g.stripe.every((t) => !LEDGER_TXN_TYPES.has(t.type))) {
       const types = [...new Set(g.stripe.map((t) => t.type))].join(", ");

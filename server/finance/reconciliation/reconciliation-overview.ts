@@ -1,14 +1,18 @@
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { reconciliationItems, reconciliationRuns } from "../../../db/schema";
 import type { ServiceContext } from "../../context";
-import { nextReconciliationAt } from "./schedule";
+import { isCurrentRun, nextReconciliationAt } from "./schedule";
 import type { ReconciliationOverview } from "./types";
 import { itemView, runView } from "./views";
 
 /** At most this many open mismatches on the page (the run's counts say how many there are in all). */
 export const OPEN_MISMATCHES_SHOWN = 500;
 
-/** The Finance page's reconciliation card: the latest run, the latest completed run's open mismatches, recent runs, and when the schedule runs next. */
+/**
+ * The Finance page's reconciliation card: the latest run, the open mismatches of the latest completed current
+ * run (schedule.ts: one covering up to when it ran; a clean run for an old month must not hide the daily
+ * window's), recent runs of every kind, and when the schedule runs next.
+ */
 export async function reconciliationOverview(ctx: ServiceContext, input: { interval_hours: number; runs?: number }): Promise<ReconciliationOverview> {
   const available = Boolean(ctx.stripe);
   const runs = await ctx.db
@@ -30,7 +34,7 @@ export async function reconciliationOverview(ctx: ServiceContext, input: { inter
   const [lastCompleted] = await ctx.db
     .select({ id: reconciliationRuns.id })
     .from(reconciliationRuns)
-    .where(eq(reconciliationRuns.status, "completed"))
+    .where(and(eq(reconciliationRuns.status, "completed"), isCurrentRun()))
     .orderBy(desc(reconciliationRuns.startedAt), desc(reconciliationRuns.id))
     .limit(1);
   const open = lastCompleted

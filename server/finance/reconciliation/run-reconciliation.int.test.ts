@@ -16,6 +16,8 @@ import type { Runtime } from "../../runtime";
 import { createLogger } from "../../logger";
 import { reconciliationOverview } from "./reconciliation-overview";
 import { runReconciliation, STRIPE_FAILED_MESSAGE } from "./run-reconciliation";
+import { reconciliationDue } from "./schedule";
+import { chargesOfInvoice } from "./stripe-side";
 import type { ReconciliationRunView } from "./types";
 
 const DAY = 86_400_000;
@@ -247,6 +249,77 @@ describe.each(DB_KINDS)("reconciliation with Stripe on %s", (kind) => {
     // Open mismatches stay those of the latest completed run.
     expect(overview.latest?.id).toBe(r.id);
     expect(overview.open_mismatches.length).toBeGreaterThan(0);
+  });
+
+  it("a fee entry in the period alone (its invoice's charge and entry outside it) is matched under the invoice; the run completes", async () => {
+    const inv = await paidInvoice("7000000000");
+    const [chargeId] = await chargesOfInvoice(stripe, inv.id);
+    const bt = fake.balanceTransactions().find((b) => b.source === chargeId)!;
+    expect(bt.fee).toBeGreaterThan(0);
+    const now = Date.now();
+    // Posted under the charge's id, as post-stripe-fees.ts does, and dated later (a period close moved it forward).
+    await post("stripe_fee", `stripe_fee:${bt.id}`, chargeId!, [
+      { account: "stripe_clearing", organizationId: null, amount_nanos: centsToNanos(bt.fee) },
+      { account: "platform_expense", organizationId: null, amount_nanos: -centsToNanos(bt.fee) },
+    ], new Date(now + 90 * 60_000));
+    const r = await run({ start: new Date(now + HOUR), end: new Date(now + 2 * HOUR) });
+    expect(r).toMatchObject({ status: "completed", error: null, matched: 1, missing_in_stripe: 0, missing_in_ledger: 0, amount_mismatch: 0, fees_posted_nanos: 0n });
+    const item = await itemFor(r, inv.id);
+    expect(item).toMatchObject({ status: "matched", kind: "invoice_payment" });
+    expect(item!.journalEntryIds).toHaveLength(2);
+    expect(await itemFor(r, chargeId!)).toBeUndefined();
+  });
+
+  it("a bank payout Stripe refuses to show (a disconnected provider, a rate limit) is an item; the other payouts are still compared", async () => {
+    const gone = (await stripe.accounts.create(EXPRESS)).id;
+    await fake.completeOnboarding(gone, { tax: true });
+    await fake.deauthorize(gone);
+    await transfer(5_00);
+    fake.connectPayouts = "manual";
+    const ok = await stripe.payouts.create({ amount: 2_00, currency: "usd" }, { stripeAccount: account });
+    await fake.settlePayout(ok.id, "paid");
+    fake.connectPayouts = "paid";
+    // Rows of their own, days ahead, so the run's window holds these three only.
+    const at = Date.now() + 5 * DAY;
+    const row = async (stripeAccountId: string, bankPayoutId: string, ms: number) => {
+      await database.db.insert(payouts).values({ id: newId("payout"), organizationId: provider, stripeAccountId, trigger: "operator", amountNanos: centsToNanos(2_00), status: "paid", bankPayoutId, bankStatus: "paid", createdAt: new Date(ms), updatedAt: new Date(ms) });
+    };
+    await row(account, "po_ratelimited", at);
+    await row(gone, "po_disconnected", at + 1000);
+    await row(account, ok.id, at + 2000);
+    fake.failNext({ path: /^\/v1\/payouts\// }, 1, "429");
+    const r = await run({ start: new Date(at - HOUR), end: new Date(at + HOUR) });
+    expect(r).toMatchObject({ status: "completed", error: null, matched: 1, amount_mismatch: 2, missing_in_stripe: 0 });
+    const limited = await itemFor(r, "po_ratelimited");
+    expect(limited).toMatchObject({ status: "amount_mismatch", kind: "bank_payout", stripeAccount: account, stripeNanos: null });
+    expect(limited!.description).toMatch(/Stripe refused to show this payout: rate_limit\.$/);
+    const disconnected = await itemFor(r, "po_disconnected");
+    expect(disconnected).toMatchObject({ status: "amount_mismatch", kind: "bank_payout", stripeAccount: gone, organizationId: provider, stripeNanos: null });
+    expect(disconnected!.description).toMatch(/Stripe refused to show this payout: account_invalid\.$/);
+    expect(disconnected!.description).not.toMatch(/sk_|does not have access/);
+    expect(await itemFor(r, ok.id)).toMatchObject({ status: "matched", kind: "bank_payout" });
+  });
+
+  it("a clean run for an old month is listed, but neither hides the daily window's open mismatches nor counts as the daily run", async () => {
+    const daily = await run();
+    const open = daily.missing_in_stripe + daily.missing_in_ledger + daily.amount_mismatch;
+    expect(daily.status).toBe("completed");
+    expect(open).toBeGreaterThan(0);
+    try {
+      clockOffsetMs = 2 * HOUR;
+      const now = ctx.now().getTime();
+      const old = await run({ start: new Date(now - 400 * DAY), end: new Date(now - 370 * DAY) });
+      expect(old).toMatchObject({ status: "completed", matched: 0, missing_in_stripe: 0, missing_in_ledger: 0, amount_mismatch: 0 });
+      const overview = await reconciliationOverview(ctx, { interval_hours: 24 });
+      expect(overview.latest?.id).toBe(old.id);
+      expect(overview.runs.map((x) => x.id)).toEqual(expect.arrayContaining([old.id, daily.id]));
+      expect(overview.open_mismatches).toHaveLength(open);
+      expect(overview.next_scheduled_at?.getTime()).toBe(daily.started_at.getTime() + 24 * HOUR);
+      // Two hours after the daily run, an hourly schedule is due whatever ran for the old month meanwhile.
+      expect(await reconciliationDue(database.db, ctx.now(), 1)).toBe(true);
+    } finally {
+      clockOffsetMs = 0;
+    }
   });
 
   it("the worker runs once per interval, and a restart does not run it again", async () => {

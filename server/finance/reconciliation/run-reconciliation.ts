@@ -85,9 +85,10 @@ class Sides {
     return new Set(this.entries.filter((e) => e.kind !== STRIPE_FEE_KIND).map((e) => this.keyOf(e.stripe_object_id)));
   }
 
-  /** Every ledger object's Stripe sources known in full (a webhook that arrived a day late is not "missing"). */
+  /** Every ledger object's Stripe sources known in full (a webhook that arrived a day late is not "missing"), fee-only keys included. */
   async completeLedgerSources(): Promise<void> {
-    for (const key of this.keysWithEntries()) for (const source of this.sourcesOf(key)) if (!this.txns.has(source)) await this.fetchSource(source);
+    const keys = new Set(this.entries.map((e) => this.keyOf(e.stripe_object_id)));
+    for (const key of keys) for (const source of this.sourcesOf(key)) if (!this.txns.has(source)) await this.fetchSource(source);
   }
 
   match(): MatchedItem[] {
@@ -95,7 +96,7 @@ class Sides {
   }
 }
 
-async function reconcile(db: Db, stripe: Stripe, period: Period, progress: Progress): Promise<Outcome> {
+async function reconcile(db: Db, stripe: Stripe, period: Period, progress: Progress, logger: Logger): Promise<Outcome> {
   const sides = new Sides(db, stripe);
   sides.addTxns(await platformTxnsIn(stripe, period));
   const ledgerIds = await ledgerStripeIdsIn(db, period);
@@ -104,10 +105,15 @@ async function reconcile(db: Db, stripe: Stripe, period: Period, progress: Progr
 
   // A charge Stripe lists that no entry names may pay an invoice whose entry was posted outside the period.
   // (Its fee entry, posted by an earlier run under the charge's id, does not name it: the invoice's entry does.)
+  // So may a charge only a fee entry names: that entry can be in the period alone (a period close moved it
+  // forward) while the charge and the invoice's entry are not.
   const named = new Set(sides.entries.filter((e) => e.kind !== STRIPE_FEE_KIND).map((e) => e.stripe_object_id));
-  for (const [source, txns] of [...sides.txns]) {
+  const feeOnly = new Set(sides.entries.filter((e) => e.kind === STRIPE_FEE_KIND).map((e) => e.stripe_object_id));
+  const unnamedCharges = new Set<string>();
+  for (const [source, txns] of sides.txns) if ([...txns.values()].some((t) => LEDGER_TXN_TYPES.has(t.type))) unnamedCharges.add(source);
+  for (const source of feeOnly) unnamedCharges.add(source);
+  for (const source of unnamedCharges) {
     if (!source.startsWith("ch_") || sides.alias.has(source) || named.has(source)) continue;
-    if (![...txns.values()].some((t) => LEDGER_TXN_TYPES.has(t.type))) continue;
     const invoiceId = await invoiceOfCharge(stripe, source);
     if (invoiceId) await sides.aliasInvoice(invoiceId);
   }
@@ -138,7 +144,7 @@ async function reconcile(db: Db, stripe: Stripe, period: Period, progress: Progr
     await postFees();
     items = sides.match();
   }
-  items.push(...(await reconcileBankPayouts(db, stripe, period)));
+  items.push(...(await reconcileBankPayouts(db, stripe, period, logger)));
   return { items };
 }
 
@@ -171,14 +177,15 @@ export async function runReconciliation(
   let outcome: Outcome | null = null;
   const progress: Progress = { fees_posted_nanos: 0n };
   let error: string | null = null;
+  const logger = input.logger ?? fallbackLogger();
   if (!ctx.stripe) error = STRIPE_NOT_CONFIGURED_MESSAGE;
   else {
     try {
-      outcome = await reconcile(ctx.db, ctx.stripe.client, period, progress);
+      outcome = await reconcile(ctx.db, ctx.stripe.client, period, progress, logger);
     } catch (err) {
       const stripeFailed = err instanceof Stripe.errors.StripeError;
       error = stripeFailed ? STRIPE_FAILED_MESSAGE : INTERNAL_FAILED_MESSAGE;
-      (input.logger ?? fallbackLogger()).error({ err, run_id: id, stripe: stripeFailed }, "reconciliation run failed");
+      logger.error({ err, run_id: id, stripe: stripeFailed }, "reconciliation run failed");
     }
   }
 

@@ -40,10 +40,10 @@ export type ReconciliationOverview = {
   /** Stripe is configured (STRIPE_SECRET_KEY); without it there is nothing to reconcile. */
   available: boolean;
   latest: ReconciliationRunView | null;
-  /** The latest completed run's items that are not `matched`. */
+  /** The latest completed current run's items that are not `matched` (a run for an explicit month is listed in `runs` only). */
   open_mismatches: ReconciliationItemView[];
   /** Recent runs, newest first. */
   runs: ReconciliationRunView[];
-  /** When the scheduled run is next due (RECONCILIATION_INTERVAL_HOURS after the last). */
+  /** When the scheduled run is next due (RECONCILIATION_INTERVAL_HOURS after the last current run started). */
   next_scheduled_at: Date | null;
 };

@@ -27,7 +27,16 @@ export const operationsRouter = createTRPCRouter({
   })),
   replayDeadLetters: operatorProcedure
     .input(z.object({ request_ids: z.array(z.string().regex(/^req_[0-9a-z]{26}$/)).max(500).optional() }))
-    .mutation(({ ctx, input }) => replayDeadLetters(ctx.runtime.services, input.request_ids ? { requestIds: input.request_ids } : {})),
+    .mutation(async ({ ctx, input }) => {
+      const result = await replayDeadLetters(ctx.runtime.services, input.request_ids ? { requestIds: input.request_ids } : {});
+      await recordOperatorAction(ctx.runtime.services, ctx.runtime.logger, {
+        user: ctx.user,
+        action: "settlements.replay",
+        subject: input.request_ids ? `${input.request_ids.length} requested` : "all open",
+        details: { settled: String(result.settled.length), failed: String(result.failed.length), request_ids: result.settled.slice(0, 50).join(",") },
+      });
+      return result;
+    }),
   /** Stripe webhook events whose handler failed on every retry, and every stored event by status. */
   stripeEvents: operatorProcedure.query(async ({ ctx }) => ({
     failed: await listFailedStripeEvents(ctx.runtime.services),
@@ -36,7 +45,16 @@ export const operationsRouter = createTRPCRouter({
   /** Failed events (these, or all) back to the queue with a fresh set of retries. */
   retryStripeEvents: operatorProcedure
     .input(z.object({ event_ids: z.array(z.string().regex(/^evt_[0-9A-Za-z_]{1,255}$/)).max(500).optional() }))
-    .mutation(({ ctx, input }) => retryFailedStripeEvents(ctx.runtime.services, ctx.runtime.jobs, input.event_ids ? { eventIds: input.event_ids } : {})),
+    .mutation(async ({ ctx, input }) => {
+      const result = await retryFailedStripeEvents(ctx.runtime.services, ctx.runtime.jobs, input.event_ids ? { eventIds: input.event_ids } : {});
+      await recordOperatorAction(ctx.runtime.services, ctx.runtime.logger, {
+        user: ctx.user,
+        action: "stripe_events.retry",
+        subject: input.event_ids ? `${input.event_ids.length} requested` : "all failed",
+        details: { requeued: String(result.requeued.length), event_ids: result.requeued.slice(0, 50).join(",") },
+      });
+      return result;
+    }),
   /** Refund (part of) a paid top-up at Stripe; `request_key` is one per click, so a repeat refunds once. */
   refundTopUp: operatorProcedure
     .input(z.object({ top_up_id: z.string().regex(/^tu_[0-9a-z]{26}$/), amount_usd: z.string().regex(/^\d{1,9}(\.\d{1,2})?$/, "a USD amount in whole cents, like 12.50").optional(), request_key: z.string().regex(/^[0-9A-Za-z-]{8,64}$/) }))

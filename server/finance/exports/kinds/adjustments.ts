@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { EXPORT_SPECS } from "../../../../lib/export-catalog";
 import { cursorRows, isoText } from "../snapshot-cursor";
 import { defineExport } from "../export-definition";
-import { amountColumns, guardedColumn, textColumn, type TextRow } from "./text-row-columns";
+import { amountColumns, textColumn, type TextRow } from "./text-row-columns";
 
 /** The entries a refund or dispute posts (server/billing/adjustments): each moves buyer_balance against Stripe clearing. */
 export const ADJUSTMENT_ENTRY_KINDS = ["refund", "refund_reversal", "dispute_withdrawal", "dispute_reinstatement"] as const;
@@ -14,7 +14,7 @@ export const ADJUSTMENT_ENTRY_KINDS = ["refund", "refund_reversal", "dispute_wit
  * of those kinds in the period, for the same organization filter.
  *
  * Every column is fixed once the period closes (an export of a closed period is byte-identical every time): the
- * entry itself, and of the payment_adjustments row only what recordAdjustment never rewrites (kind, charge,
+ * entry itself (the organization by id, never its renameable name), and of the payment_adjustments row only what recordAdjustment never rewrites (kind, charge,
  * Stripe's `created`; the row is written in the transaction that posts the entry). Its status, reason and amount
  * are rewritten by every later Stripe read (a dispute is won after its month closed, a failed refund's reason
  * becomes the failure's), so they are left out: the entry's kind says what happened, its amount what moved. The
@@ -33,7 +33,6 @@ export const adjustmentsExport = defineExport<TextRow>({
     textColumn("stripe_charge_id"),
     textColumn("top_up_id"),
     textColumn("organization_id"),
-    guardedColumn("organization_name"),
     ...amountColumns("amount", { rounded: true }),
     textColumn("adjustment_kind"),
     textColumn("adjustment_created_at"),
@@ -49,7 +48,7 @@ export const adjustmentsExport = defineExport<TextRow>({
       tx,
       sql`
         select je.id as journal_entry_id, ${isoText(sql`je.created_at`)} as posted_at, ${isoText(sql`je.occurred_at`)} as occurred_at, je.kind,
-          je.idempotency_key, je.stripe_object_id, pa.stripe_charge_id, tu.top_up_id, b.organization_id, o.name as organization_name,
+          je.idempotency_key, je.stripe_object_id, pa.stripe_charge_id, tu.top_up_id, b.organization_id,
           b.amount_nanos::text as amount_nanos, pa.kind as adjustment_kind, ${isoText(sql`pa.stripe_created_at`)} as adjustment_created_at
         from journal_entries je
         join lateral (
@@ -66,7 +65,6 @@ export const adjustmentsExport = defineExport<TextRow>({
           order by t.created_at, t.id collate "C"
           limit 1
         ) tu on true
-        left join organizations o on o.id = b.organization_id
         where je.kind in (${kinds}) and je.created_at >= ${filter.period.start.toISOString()}::timestamptz and je.created_at < ${end}${org}
         order by je.created_at, je.id collate "C", b.organization_id collate "C"`,
     );

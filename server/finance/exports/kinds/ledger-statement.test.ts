@@ -25,7 +25,7 @@ describe("statement columns", () => {
   it("per account: opening, one per kind, other, closing; exact USD beside every amount, cents beside opening and closing", () => {
     const headers = statementColumns([{ account: "buyer_balance", prefix: "", kinds: ["top_up"] }]).map((c) => c.header);
     expect(headers).toEqual([
-      "organization_id", "organization_name", "month",
+      "organization_id", "month",
       "opening_nanos", "opening_usd_exact", "opening_usd_rounded",
       "top_up_nanos", "top_up_usd_exact",
       "other_nanos", "other_usd_exact",

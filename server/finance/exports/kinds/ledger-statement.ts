@@ -4,7 +4,7 @@ import { ServiceError } from "../../../errors";
 import { monthKey, nextMonthStart, type Period } from "../../period";
 import type { ExportFilter } from "../export-definition";
 import type { CsvColumn } from "../stream-csv";
-import { amountColumns, guardedColumn, textColumn, type TextRow } from "./text-row-columns";
+import { amountColumns, textColumn, type TextRow } from "./text-row-columns";
 
 /**
  * Monthly statements (buyer, provider) as one pivot of the ledger per organization: for each account, the
@@ -83,19 +83,20 @@ export function statementQuery(accounts: readonly StatementAccount[], filter: Ex
     ), ids as (
       select organization_id from opening union select organization_id from moves
     )
-    select ids.organization_id, org.name as organization_name, ${month}::text as month, ${sql.join(outputs, sql`, `)}
+    select ids.organization_id, ${month}::text as month, ${sql.join(outputs, sql`, `)}
     from ids
     left join opening o on o.organization_id is not distinct from ids.organization_id
     left join moves m on m.organization_id is not distinct from ids.organization_id
-    left join organizations org on org.id = ids.organization_id
     order by ids.organization_id collate "C" nulls last`;
 }
 
-/** organization_id, organization_name, month, then per account: opening, one per kind, other, closing. */
+/**
+ * organization_id, month, then per account: opening, one per kind, other, closing. No organization name: an admin
+ * can rename the organization, which would change a closed month's file (the Finance page shows names).
+ */
 export function statementColumns(accounts: readonly StatementAccount[]): CsvColumn<TextRow>[] {
   return [
     textColumn("organization_id"),
-    guardedColumn("organization_name"),
     textColumn("month"),
     ...accounts.flatMap((a) => [
       ...amountColumns(`${a.prefix}opening`, { rounded: true }),

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Db } from "../../../../db/client";
@@ -230,6 +230,23 @@ describe("statement and register exports: bytes across databases, and a closed m
       expect(payoutsLate.get(id("pyt", 5))).toMatchObject({ status_at_period_end: "failed", failed_at: now.toISOString(), transferred_entry_id: "" });
       const dispute = (await exportToMemory(db, "adjustments", { period: late })).rows.find((r) => r.journal_entry_id === id("je", 302));
       expect(dispute).toMatchObject({ top_up_id: "tu_late", stripe_charge_id: "ch_fixed_2" });
+    }
+  });
+
+  it("an organization renamed after the close (an admin may): October's usage, statements, payouts and adjustments keep every byte", async () => {
+    const kinds = ["usage", ...KINDS] as const;
+    for (const kind of DB_KINDS) {
+      const { db } = dbs[kind];
+      await closeOctober(db);
+      const before = await Promise.all(kinds.map((k) => exportToMemory(db, k, { period: OCT })));
+      for (const [i, k] of kinds.entries()) expect(before[i]!.rows.length, `${kind} ${k}`).toBeGreaterThan(0);
+
+      await db.execute(sql`update organizations set name = 'Renamed ' || id`);
+      const after = await Promise.all(kinds.map((k) => exportToMemory(db, k, { period: OCT })));
+      for (const [i, k] of kinds.entries()) {
+        expect(after[i]!.bytes.equals(before[i]!.bytes), `${kind} ${k}`).toBe(true);
+        expect(after[i]!.bytes.toString("utf8"), `${kind} ${k}`).not.toContain("Renamed");
+      }
     }
   });
 });

@@ -13,7 +13,6 @@ export type UsageRow = {
   posted_at: string;
   occurred_at: string | null;
   organization_id: string;
-  organization_name: string;
   api_key_id: string;
   api_key_name: string;
   model: string;
@@ -46,7 +45,6 @@ const COLUMNS: CsvColumn<UsageRow>[] = [
   { header: "completed_at", cell: text("completed_at") },
   { header: "posted_at", cell: text("posted_at") },
   { header: "organization_id", cell: text("organization_id") },
-  { header: "organization_name", cell: guarded("organization_name") },
   { header: "api_key_id", cell: text("api_key_id") },
   { header: "api_key_name", cell: guarded("api_key_name") },
   { header: "model", cell: guarded("model") },
@@ -79,7 +77,8 @@ const COLUMNS: CsvColumn<UsageRow>[] = [
  * posting date): a request completed inside a closed month but settled late appears in the open month it was
  * posted to, with `occurred_at` saying when it happened, exactly as the ledger counts it. The amounts are the
  * request's priced cost and split; settleBatch posts the same figures as the entry's lines (buyer −cost, provider
- * +credit, platform +fee), which the tie-out tests check.
+ * +credit, platform +fee), which the tie-out tests check. The organization is its id only: its name can be changed
+ * by an admin after the month closes (an API key's name cannot), and a closed month's file must not change.
  */
 export function usageQuery(filter: ExportFilter) {
   const where = [
@@ -96,7 +95,7 @@ export function usageQuery(filter: ExportFilter) {
       ${isoText(sql`r.completed_at`)} as completed_at,
       ${isoText(sql`je.created_at`)} as posted_at,
       ${isoText(sql`je.occurred_at`)} as occurred_at,
-      r.organization_id, o.name as organization_name,
+      r.organization_id,
       r.api_key_id, k.name as api_key_name,
       r.model_id as model, r.hardware_class, r.provider_organization_id, r.machine_id, r.offer_id, r.endpoint,
       case when r.stream then 'true' else 'false' end as stream,
@@ -109,7 +108,6 @@ export function usageQuery(filter: ExportFilter) {
       je.id as journal_entry_id
     from journal_entries je
     join requests r on r.id = je.request_id
-    join organizations o on o.id = r.organization_id
     join api_keys k on k.id = r.api_key_id
     where ${sql.join(where, sql` and `)}
     order by je.created_at, je.id collate "C"`;
