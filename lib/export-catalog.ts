@@ -20,8 +20,8 @@ export const EXPORT_SPECS: Record<ExportKind, ExportSpec> = {
   journal: { kind: "journal", label: "Journal", description: "Every journal entry and its ledger lines, with idempotency keys and Stripe ids.", period: "range", scope: "platform" },
   "buyer-statements": { kind: "buyer-statements", label: "Buyer statements", description: "Each buyer organization's month: opening credit, top-ups, usage, refunds, disputes, closing.", period: "month", scope: "platform" },
   "provider-statements": { kind: "provider-statements", label: "Provider statements", description: "Each provider organization's month: opening payable, earnings, clawbacks, payouts, closing.", period: "month", scope: "platform" },
-  payouts: { kind: "payouts", label: "Payouts register", description: "Every payout: provider, amount, Stripe transfer and bank payout, status, dates.", period: "range", scope: "platform" },
-  adjustments: { kind: "adjustments", label: "Refunds and disputes", description: "Every refund and dispute with its charge, amount, status and journal entries.", period: "range", scope: "platform" },
+  payouts: { kind: "payouts", label: "Payouts register", description: "Every payout claimed in the period: provider, amount, claim, and its transfer or failure as of the period's end.", period: "range", scope: "platform" },
+  adjustments: { kind: "adjustments", label: "Refunds and disputes", description: "Every refund and dispute entry in the period: Stripe object, charge, top-up, amount, journal entry.", period: "range", scope: "platform" },
 };
 
 export const EXPORTS_PATH_PREFIX = "/api/exports/";
