@@ -50,12 +50,12 @@ async function serveExport(runtime: Runtime, slots: ExportSlots, req: IncomingMe
     }
     const request = parseExportRequest(req.url ?? "/");
     // Full before the session is even read: on PGlite that read would wait behind the streaming exports' connection.
-    if (slots.full) throw busy(res, slots);
+    if (slots.full) throw busy(res);
     const viewer = await loadViewer(runtime, toHeaders(req.headers));
     const filter = await authorizeExport(runtime.database.db, { operatorEmails: runtime.env.OPERATOR_EMAILS, viewer, request });
     const platform = canUsePlatformFinance(runtime.env.OPERATOR_EMAILS, viewer!.user.email, viewer!.organization?.memberRole);
     release = platform ? slots.tryAcquire() : slots.tryAcquire(filter.organizationId ?? undefined);
-    if (!release) throw busy(res, slots);
+    if (!release) throw busy(res);
     // Before the first byte: a download that was served is always on record, even if the client then goes away.
     await recordAudit(runtime.database.db, {
       action: "export",
@@ -132,7 +132,7 @@ async function streamExport(runtime: Runtime, logger: Logger, request: ExportReq
   }
 }
 
-function busy(res: ServerResponse, slots: ExportSlots): ServiceError {
+function busy(res: ServerResponse): ServiceError {
   res.setHeader("retry-after", String(RETRY_AFTER_S));
   return new ServiceError("rate_limited", "Too many exports are streaming (one at a time per organization); try again in a few seconds.");
 }
