@@ -6,7 +6,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { journalEntries, ledgerLines, paymentAdjustments, payouts, type LedgerAccount } from "../../../../db/schema";
 import { newId } from "../../../../lib/ids";
-import { centsToNanos, NANOS_PER_CENT } from "../../../../lib/money";
+import { centsToNanos } from "../../../../lib/money";
+import { stripeAmountCents } from "../../../billing/stripe/client";
 import { createTestDatabase, DB_KINDS } from "../../../../test/database";
 import { seedOrganization } from "../../../../test/market-fixtures";
 import { markTransferFailed, markTransferred } from "../../../billing/payouts/mark-transferred";
@@ -115,7 +116,7 @@ describe.each(DB_KINDS)("register exports on %s", (dbKind) => {
     // One pending payout per provider (payouts_one_pending_uq): one still pending gets its transfer first.
     const [pending] = await database.db.select().from(payouts).where(and(eq(payouts.organizationId, organizationId), eq(payouts.status, "pending")));
     if (pending) {
-      const transfer = { id: `tr_${pending.id.slice(-10)}`, amount: Number(pending.amountNanos / NANOS_PER_CENT), currency: "usd", destination: stripeAccountId };
+      const transfer = { id: `tr_${pending.id.slice(-10)}`, amount: stripeAmountCents(pending.amountNanos), currency: "usd", destination: stripeAccountId };
       await database.db.transaction((tx) => markTransferred(tx, { payoutId: pending.id, transfer, at: c.claimAt }));
     }
     const fate = c.fate;
