@@ -114,6 +114,16 @@ const MATRIX: Record<string, Entry> = {
   "payouts.statementCsv": { access: { roles: ["provider", "finance"] }, input: () => ({ month: "2025-01" }), crossOrg: { expect: "ok" } },
   "operations.runPayouts": { access: { operator: true }, allowed: "PRECONDITION_FAILED", crossOrg: "not_org_scoped" },
   "operations.payoutRuns": { access: { operator: true }, crossOrg: "not_org_scoped" },
+  // Platform finance (issue #11): an operator with the finance role (the operator here is one); everyone else is refused,
+  // whatever their role in a customer organization. No Stripe here: reconciling answers PRECONDITION_FAILED. A month
+  // that has not ended proves the close gate without closing anything.
+  "finance.overview": { access: { operator: true }, input: () => ({ month: "2025-01" }), crossOrg: "not_org_scoped" },
+  "finance.periods": { access: { operator: true }, crossOrg: "not_org_scoped" },
+  "finance.closePeriod": { access: { operator: true }, input: () => ({ month: "2099-01" }), allowed: "BAD_REQUEST", crossOrg: "not_org_scoped" },
+  "finance.reconciliation": { access: { operator: true }, crossOrg: "not_org_scoped" },
+  "finance.runReconciliation": { access: { operator: true }, allowed: "PRECONDITION_FAILED", crossOrg: "not_org_scoped" },
+  "finance.audit": { access: { operator: true }, input: () => ({ limit: 10, action: "export" }), crossOrg: "not_org_scoped" },
+  "finance.exports": { access: { operator: true }, crossOrg: "not_org_scoped" },
   "organization.close": { access: { roles: ["admin"] }, input: () => ({ organizationId: "org_not_this_one" }), allowed: "BAD_REQUEST", crossOrg: { input: (f) => ({ organizationId: f.orgA }), expect: "BAD_REQUEST" } },
 };
 

@@ -1,4 +1,4 @@
-import { exactUsd, roundedCentsUsd, spreadsheetSafe } from "../csv-cells";
+import { exactUsd, roundedCentsUsd } from "../csv-cells";
 import type { CsvColumn } from "../stream-csv";
 
 /**
@@ -10,11 +10,6 @@ export type TextRow = Record<string, string | null>;
 /** Text we chose (ids, statuses, kinds, instants): written as the database gave it. */
 export function textColumn(header: string): CsvColumn<TextRow> {
   return { header, cell: (row) => row[header] ?? "" };
-}
-
-/** Text someone else chose (organization names, Stripe's reasons): spreadsheet-guarded. */
-export function guardedColumn(header: string): CsvColumn<TextRow> {
-  return { header, cell: (row) => spreadsheetSafe(row[header] ?? null) };
 }
 
 /**
