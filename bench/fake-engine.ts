@@ -15,7 +15,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import type { Engine, EngineEvent, GenerateRequest } from "../agent/src/engine/types";
+import { NO_CAPABILITIES, type Engine, type EngineEvent, type GenerateRequest } from "../agent/src/engine/types";
 import { chatCompletionRequest, completionRequest } from "../lib/wire/openai";
 import type { AgentRequestBody } from "../agent/src/openai-format";
 import { readBody, sendError, serveGeneration } from "../agent/src/serve-http";
@@ -50,6 +50,7 @@ export function createFakeEngine(opts: FakeEngineOptions): Engine {
   let active = 0;
   return {
     info: { engine: "bench-fake", engine_version: "1", model_path: "(none)", slots: opts.slots, context_size: 8192, quantization: "f16" },
+    capabilities: NO_CAPABILITIES,
     load: () => ({ active_slots: Math.min(active, opts.slots), slots: opts.slots, queued_requests: Math.max(0, active - opts.slots) }),
     close: async () => {},
     generate(req: GenerateRequest, signal: AbortSignal): AsyncIterable<EngineEvent> {

@@ -23,7 +23,11 @@ export function toGenerateRequest(body: AgentRequestBody): GenerateRequest {
     stop,
   };
   if (body.kind === "chat") {
-    const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === "developer" ? "system" : m.role, content: flatten(m.content) }));
+    const messages: ChatMessage[] = body.messages.map((m): ChatMessage => {
+      const content = flatten(m.content);
+      if (m.role === "tool") return { role: "tool", content, tool_call_id: String(m.tool_call_id ?? "") };
+      return { role: m.role === "developer" ? "system" : m.role, content };
+    });
     return { ...base, messages };
   }
   return { ...base, prompt: Array.isArray(body.prompt) ? body.prompt[0]! : body.prompt };

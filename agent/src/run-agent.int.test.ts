@@ -54,6 +54,7 @@ function observed(inner: Engine) {
   const stats = { generations: 0, last: null as null | "done" | "stopped", endedAt: 0 };
   const engine: Engine = {
     info: inner.info,
+    capabilities: inner.capabilities,
     load: () => inner.load(),
     close: () => inner.close(),
     generate(req, signal) {

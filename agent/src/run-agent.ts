@@ -81,6 +81,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
         context_size: opts.engine.info.context_size,
         // The marketplace bounds plausible decode speed by memory bandwidth ÷ model size.
         ...(modelSizeBytes(opts.engine.info.model_path) ? { model_size_bytes: modelSizeBytes(opts.engine.info.model_path) } : {}),
+        capabilities: opts.engine.capabilities,
         benchmark,
       },
     ],

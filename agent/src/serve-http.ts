@@ -103,7 +103,7 @@ export async function serveGeneration(
     let text = "";
     for await (const ev of events) {
       if (ev.type === "delta") text += ev.text;
-      else {
+      else if (ev.type === "done") {
         const out = JSON.stringify(shapes.full(text, ev.finish_reason, ev.usage));
         // The slot time served (queue excluded): the most the marketplace bills the buyer for this answer.
         res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out), ...agentTime(), [SERVED_MS_HEADER]: String(ev.served_ms) });
@@ -124,7 +124,7 @@ export async function serveGeneration(
     for (let ev = first; !ev.done; ev = await it.next()) {
       const e = ev.value;
       if (e.type === "delta") send(shapes.chunk({ content: e.text }, null));
-      else {
+      else if (e.type === "done") {
         send(shapes.chunk({}, e.finish_reason));
         if (body.stream_options?.include_usage) send(shapes.usageChunk(e.usage, e.served_ms));
       }

@@ -56,6 +56,18 @@ export const benchmarkResult = z.object({
 });
 export type BenchmarkResult = z.infer<typeof benchmarkResult>;
 
+/**
+ * What the offer's engine serves beyond plain text (issue 12). Older agents omit it: such an offer gets
+ * plain requests only, since routing never sends a request where a parameter would be dropped.
+ */
+export const engineCapabilities = z.object({
+  tools: z.boolean(),
+  json_schema: z.boolean(),
+  logprobs: z.boolean(),
+  embeddings: z.boolean(),
+});
+export type EngineCapabilitiesReport = z.infer<typeof engineCapabilities>;
+
 export const offerClaim = z.object({
   model_id: wireText(200).pipe(z.string().min(1)),
   slots: intIn(1, MAX_SLOTS),
@@ -68,6 +80,7 @@ export const offerClaim = z.object({
   // class's memory bandwidth it bounds single-stream decode speed (every token reads all weights once);
   // a claim above that bound is refused at registration. Omitted → the claim is accepted but flagged unchecked.
   model_size_bytes: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
+  capabilities: engineCapabilities.optional(),
 });
 export type OfferClaim = z.infer<typeof offerClaim>;
 

@@ -8,10 +8,31 @@ import { SERVED_MS_USAGE_FIELD } from "./metering";
  * response_format, the gateway's own `spotlane`, …), so loose objects.
  */
 const contentPart = z.looseObject({ type: z.string() });
+/** OpenAI's rule for function and schema names. */
+export const functionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "1 to 64 letters, digits, underscores or dashes");
+/** A JSON Schema object (tool parameters, response_format schemas); its size is bounded by the body limit. */
+const jsonSchema = z.record(z.string(), z.unknown());
+export const MAX_TOOLS = 128;
+/** OpenAI's own bound on `top_logprobs` (chat) … */
+export const MAX_TOP_LOGPROBS = 20;
+/** … and on `logprobs` (legacy completions: an integer count of alternatives). */
+export const MAX_COMPLETION_LOGPROBS = 5;
+
+export const toolCall = z.looseObject({
+  id: z.string().min(1).max(256),
+  type: z.literal("function"),
+  function: z.looseObject({ name: functionName, arguments: z.string() }),
+});
+export type ToolCallBody = z.infer<typeof toolCall>;
+
 export const chatMessage = z.looseObject({
   role: z.enum(["system", "developer", "user", "assistant", "tool"]),
   content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
   name: z.string().optional(),
+  /** Assistant turns: the calls it made. */
+  tool_calls: z.array(toolCall).max(MAX_TOOLS).nullish(),
+  /** Tool turns: which call this is the result of. */
+  tool_call_id: z.string().min(1).max(256).nullish(),
 });
 export type ChatMessageBody = z.infer<typeof chatMessage>;
 
@@ -35,12 +56,42 @@ const common = {
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
 };
 
+export const toolDefinition = z.looseObject({
+  type: z.literal("function"),
+  function: z.looseObject({
+    name: functionName,
+    description: z.string().max(8192).nullish(),
+    parameters: jsonSchema.nullish(),
+    strict: z.boolean().nullish(),
+  }),
+});
+export type ToolDefinitionBody = z.infer<typeof toolDefinition>;
+
+export const toolChoice = z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: functionName }) })]);
+export type ToolChoiceBody = z.infer<typeof toolChoice>;
+
+export const responseFormat = z.discriminatedUnion("type", [
+  z.looseObject({ type: z.literal("text") }),
+  z.looseObject({ type: z.literal("json_object") }),
+  z.looseObject({
+    type: z.literal("json_schema"),
+    json_schema: z.looseObject({ name: functionName, description: z.string().max(8192).nullish(), schema: jsonSchema.nullish(), strict: z.boolean().nullish() }),
+  }),
+]);
+export type ResponseFormatBody = z.infer<typeof responseFormat>;
+
 export const chatCompletionRequest = z.looseObject({
   model,
   messages: z.array(chatMessage).min(1),
   ...common,
   max_completion_tokens: tokenLimit,
   n: z.literal(1).nullish(),
+  tools: z.array(toolDefinition).max(MAX_TOOLS).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  response_format: responseFormat.nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequest>;
 
@@ -49,8 +100,25 @@ export const completionRequest = z.looseObject({
   model,
   prompt: z.union([z.string(), z.array(z.string()).length(1)]),
   ...common,
+  logprobs: z.number().int().min(0).max(MAX_COMPLETION_LOGPROBS).nullish(),
 });
 export type CompletionRequest = z.infer<typeof completionRequest>;
+
+/** Most inputs in one embeddings request (OpenAI's own limit). */
+export const MAX_EMBEDDING_INPUTS = 2048;
+/**
+ * `/v1/embeddings`. Inputs are text: token-id arrays are valid OpenAI but name tokens of a tokenizer the
+ * buyer cannot know we route to, so they are refused with a clear error rather than guessed at.
+ */
+export const embeddingsRequest = z.looseObject({
+  model,
+  input: z.union([z.string(), z.array(z.string()).min(1).max(MAX_EMBEDDING_INPUTS)]),
+  /** The official client asks for base64 by default and decodes it itself. */
+  encoding_format: z.enum(["float", "base64"]).nullish(),
+  dimensions: z.number().int().positive().max(65_536).nullish(),
+  user: z.string().max(256).nullish(),
+});
+export type EmbeddingsRequest = z.infer<typeof embeddingsRequest>;
 
 /** Usage as engines report it (OpenAI shape). */
 export const tokenUsage = z.looseObject({

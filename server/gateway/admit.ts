@@ -6,6 +6,7 @@ import type { RoutableOffer } from "../providers/list-routable-offers";
 import { route } from "../router/route";
 import type { Candidate, Preferences, RankedCandidate, RequestShape } from "../router/types";
 import type { GatewayDeps } from "./deps";
+import type { RequestNeeds } from "./request-needs";
 
 /**
  * Holds cover twice the largest quote the request can bill (at max_tokens and the prompt-token bound),
@@ -73,7 +74,7 @@ function toCandidate(deps: CandidateDeps, o: RoutableOffer, gateReasons: OfferSt
 }
 
 /** Where a request may run, in failover order, or an OpenAI-style reason why it cannot run anywhere. */
-export async function planAttempts(deps: GatewayDeps, input: { modelId: string; shape: RequestShape; prefs: Preferences }): Promise<PlannedAttempt[]> {
+export async function planAttempts(deps: GatewayDeps, input: { modelId: string; shape: RequestShape; prefs: Preferences; needs: RequestNeeds }): Promise<PlannedAttempt[]> {
   const offers = await deps.offerBook.offersFor(input.modelId);
   if (offers.length === 0) {
     throw new ServiceError("model_not_found", `The model '${input.modelId}' does not exist or is not offered by any provider. GET /v1/models lists what is on offer.`, { param: "model" });

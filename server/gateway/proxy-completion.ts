@@ -15,18 +15,14 @@ import { parseJsonBody, readBody } from "../http/read-body";
 import { readCapped } from "../http/read-capped";
 import { relayJson, relayStream, type Finish } from "./relay";
 import { chatCompletionRequest, completionRequest } from "./schemas";
+import { promptTexts } from "./prompt-texts";
+import { requestNeeds } from "./request-needs";
 import { DEFAULT_MAX_TOKENS } from "../../lib/wire/openai";
 
 type Endpoint = "chat.completions" | "completions";
 const UPSTREAM_PATH: Record<Endpoint, string> = { "chat.completions": "/v1/chat/completions", completions: "/v1/completions" };
 const RTT_EWMA_WEIGHT = 0.2;
 const MAX_UPSTREAM_ERROR_BYTES = 64 * 1024;
-
-function promptTexts(body: { messages?: unknown; prompt?: unknown }): string[] {
-  if (typeof body.prompt === "string") return [body.prompt];
-  if (Array.isArray(body.prompt)) return body.prompt.map(String);
-  return ((body.messages as { content?: unknown }[] | undefined) ?? []).map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content ?? "")));
-}
 
 /**
  * auth → rate limits → validate → route → reserve → dispatch (signed HTTP, failing over before the
@@ -59,7 +55,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   prefs.max_price_nanos_per_second = effectiveBidNanos(prefs.max_price_nanos_per_second, await deps.standingBid(key.organizationId, body.model)) ?? undefined;
 
   const texts = promptTexts(body);
-  const attempts = await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(texts), max_tokens }, prefs });
+  const attempts = await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(texts), max_tokens }, prefs, needs: requestNeeds(endpoint, body) });
   // Metering bounds the provider's token counts by these; the hold covers the largest quote within them.
   const bounds = tokenBounds(texts, "messages" in body && Array.isArray(body.messages) ? body.messages.length : 1, max_tokens);
   const hold_nanos = holdAmountNanos(attempts, bounds);

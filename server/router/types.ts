@@ -30,6 +30,9 @@ export type Candidate = {
   gateReasons: string[];
 };
 
+/** Engine capabilities beyond plain text (lib/wire/agent.ts `engineCapabilities`). */
+export type CapabilityName = "tools" | "json_schema" | "logprobs" | "embeddings";
+
 export type Sort = "price" | "latency" | "throughput" | "balanced";
 
 export type Preferences = {

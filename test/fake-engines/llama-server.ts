@@ -92,7 +92,7 @@ export async function startFakeLlamaServer(opts: FakeLlamaServerOptions): Promis
         firstDelta_ms ??= performance.now();
         text += ev.text;
         if (send) send({ ...head, choices: kind === "chat" ? [{ finish_reason: null, index: 0, delta: { content: ev.text } }] : [{ text: ev.text, index: 0, logprobs: null, finish_reason: null }] });
-      } else done = ev;
+      } else if (ev.type === "done") done = ev;
     }
     const end = performance.now();
     const promptMs = (firstDelta_ms ?? end) - started.started_ms;

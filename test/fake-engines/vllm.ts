@@ -66,7 +66,7 @@ export async function startFakeVllm(opts: FakeVllmOptions): Promise<FakeVllm> {
       if (ev.type === "delta") {
         text += ev.text;
         if (send) send({ ...head, choices: kind === "chat" ? [{ index: 0, delta: { content: ev.text }, logprobs: null, finish_reason: null }] : [{ index: 0, text: ev.text, logprobs: null, finish_reason: null, stop_reason: null }] });
-      } else done = ev;
+      } else if (ev.type === "done") done = ev;
     }
     const u = done!.usage;
     counters.prompt += u.prompt_tokens;

@@ -44,7 +44,7 @@ async function measure(engine: Engine, req: GenerateRequest, signal: AbortSignal
   let usage = { prompt_tokens: 0, completion_tokens: 0 };
   for await (const ev of engine.generate(req, signal)) {
     if (ev.type === "delta") first ??= performance.now();
-    else usage = ev.usage;
+    else if (ev.type === "done") usage = ev.usage;
   }
   const end = performance.now();
   const ttft_ms = (first ?? end) - start;

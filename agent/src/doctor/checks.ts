@@ -3,7 +3,7 @@
 import type { AddressInfo } from "node:net";
 import type { AgentConfig } from "../config/settings";
 import { describeFetchError } from "../engine/http-helpers";
-import type { Engine } from "../engine/types";
+import { NO_CAPABILITIES, type Engine } from "../engine/types";
 import { MarketplaceClient } from "../marketplace-client";
 import { createAgentHttp } from "../serve-http";
 import { clockSkew, skewVerdict } from "./clock";
@@ -97,6 +97,7 @@ export async function checkToken(config: AgentConfig): Promise<CheckResult> {
 // /health needs an engine only for its load figures.
 const idleEngine: Engine = {
   info: { engine: "none", engine_version: "", model_path: "", slots: 1, context_size: 1, quantization: "unknown" },
+  capabilities: NO_CAPABILITIES,
   generate: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error("doctor serves no generations")) }) }),
   load: () => ({ active_slots: 0, slots: 1, queued_requests: 0 }),
   close: async () => {},

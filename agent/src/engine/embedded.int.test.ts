@@ -29,7 +29,7 @@ async function collectWith(req: GenerateRequest, signal: AbortSignal) {
   let done: Extract<EngineEvent, { type: "done" }> | undefined;
   for await (const event of engine.generate(req, signal)) {
     if (event.type === "delta") text += event.text;
-    else done = event;
+    else if (event.type === "done") done = event;
   }
   if (!done) throw new Error("stream ended without a done event");
   return { text, done };

@@ -26,8 +26,10 @@ import { TextStream } from "./text-stream";
 import {
   EngineClosedError,
   EngineRequestError,
+  NO_CAPABILITIES,
   type ChatMessage,
   type Engine,
+  type EngineCapabilities,
   type EngineEvent,
   type EngineInfo,
   type EngineLoad,
@@ -93,6 +95,7 @@ class EmbeddedEngine implements Engine {
   // Resolving compares the Jinja template against every known wrapper (~300 ms on the tiny
   // model): done once here so the first chat request's TTFT does not pay for it.
   private readonly chatWrapper: BuiltInChatWrapperType;
+  readonly capabilities: EngineCapabilities = NO_CAPABILITIES;
 
   constructor(
     readonly info: EngineInfo,

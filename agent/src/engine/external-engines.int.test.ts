@@ -35,7 +35,7 @@ async function collect(engine: Engine, req: GenerateRequest, signal = new AbortC
   let done: Extract<EngineEvent, { type: "done" }> | undefined;
   for await (const ev of engine.generate(req, signal)) {
     if (ev.type === "delta") text += ev.text;
-    else done = ev;
+    else if (ev.type === "done") done = ev;
   }
   return { text, done: done! };
 }

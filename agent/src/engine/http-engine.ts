@@ -9,6 +9,7 @@ import {
   EngineClosedError,
   EngineRequestError,
   type Engine,
+  type EngineCapabilities,
   type EngineEvent,
   type EngineHealth,
   type EngineInfo,
@@ -21,6 +22,7 @@ export type ReportedLoad = { active: number | null; queued: number | null; kv_ca
 
 export type HttpEngineOptions = {
   info: EngineInfo;
+  capabilities: EngineCapabilities;
   baseUrl: string;
   /** Sent as "model" (vLLM refuses any other name; llama-server ignores it). */
   model: string;
@@ -43,6 +45,7 @@ const DEFAULT_POLL_INTERVAL_MS = 1_000;
 
 export class HttpEngine implements Engine {
   readonly info: EngineInfo;
+  readonly capabilities: EngineCapabilities;
   private inflight = new Set<AbortController>();
   private reported: ReportedLoad | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -51,6 +54,7 @@ export class HttpEngine implements Engine {
 
   constructor(private readonly opts: HttpEngineOptions) {
     this.info = opts.info;
+    this.capabilities = opts.capabilities;
   }
 
   /** Starts background load polling; resolves after the first poll so load() is meaningful at once. */

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { HttpEngine, type Chunk, type ReportedLoad } from "./http-engine";
 import { getJson, quantizationFromName, waitUntilReady, type ExternalEngineOptions } from "./http-helpers";
 import { parsePrometheusText, sumOf } from "./prometheus";
-import type { Engine, EngineHealth, GenerateRequest } from "./types";
+import { NO_CAPABILITIES, type Engine, type EngineHealth, type GenerateRequest } from "./types";
 
 export type LlamaServerOptions = ExternalEngineOptions;
 
@@ -116,6 +116,7 @@ export async function connectLlamaServer(opts: LlamaServerOptions): Promise<Engi
     },
     baseUrl,
     model: basename(modelPath) || "default",
+    capabilities: NO_CAPABILITIES,
     samplingExtras,
     usageFromChunk: usageFromTimings,
     servedMsFromChunk: servedMsFromTimings,

@@ -9,7 +9,7 @@
 import { HttpEngine, type ReportedLoad } from "./http-engine";
 import { getJson, quantizationFromName, waitUntilReady, type ExternalEngineOptions } from "./http-helpers";
 import { maxOf, parsePrometheusText, sumOf } from "./prometheus";
-import type { Engine, EngineHealth, GenerateRequest } from "./types";
+import { NO_CAPABILITIES, type Engine, type EngineHealth, type GenerateRequest } from "./types";
 
 /** `slots` is vLLM's --max-num-seqs; required unless the server exposes it (dev mode /server_info). */
 export type VllmOptions = ExternalEngineOptions;
@@ -87,6 +87,7 @@ export async function connectVllm(opts: VllmOptions): Promise<Engine> {
     },
     baseUrl,
     model: model.id,
+    capabilities: NO_CAPABILITIES,
     samplingExtras,
     pollLoad: async () => {
       const res = await fetch(new URL("/metrics", baseUrl), { headers, signal: AbortSignal.timeout(5_000) });

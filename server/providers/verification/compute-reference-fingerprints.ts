@@ -10,7 +10,7 @@ export type ReferenceEngine = {
   generate(
     req: { prompt: string; max_tokens: number; temperature: number; seed?: number },
     signal: AbortSignal,
-  ): AsyncIterable<{ type: "delta"; text: string } | { type: "done"; usage: { completion_tokens: number } }>;
+  ): AsyncIterable<{ type: "delta"; text: string } | { type: "done"; usage: { completion_tokens: number } } | { type: "tool_call" }>;
 };
 
 /**
@@ -25,7 +25,7 @@ export async function computeReferenceFingerprints(engine: ReferenceEngine, opts
     let completion_tokens: number | null = null;
     for await (const ev of engine.generate({ prompt: p.prompt, max_tokens: opts.max_tokens, temperature: 0, seed: CANARY_SEED }, AbortSignal.timeout(opts.timeout_ms ?? 120_000))) {
       if (ev.type === "delta") text += ev.text;
-      else completion_tokens = ev.usage.completion_tokens;
+      else if (ev.type === "done") completion_tokens = ev.usage.completion_tokens;
     }
     out.push({ promptId: p.id, output_sha256: createHash("sha256").update(text, "utf8").digest("hex"), completion_tokens });
   }

@@ -73,7 +73,7 @@ async function startOwnAgent(mp: TestMarketplace, opts: { agentToken: string; na
   // Warm the engine, so a cold first generation does not pass for its single-stream speed.
   for (const p of CANARY_PROMPTS) for await (const _ of real.generate({ prompt: p.prompt, max_tokens: 8, temperature: 0 }, AbortSignal.timeout(30_000))) void _;
   const claimed = opts.claimedSlots ?? opts.engineSlots;
-  const engine: Engine = { info: { ...real.info, slots: claimed }, generate: (req, signal) => real.generate(req, signal), load: () => ({ ...real.load(), slots: claimed }), close: () => real.close() };
+  const engine: Engine = { info: { ...real.info, slots: claimed }, capabilities: real.capabilities, generate: (req, signal) => real.generate(req, signal), load: () => ({ ...real.load(), slots: claimed }), close: () => real.close() };
   return runAgent({
     serverUrl: mp.baseUrl,
     token: opts.agentToken,
