@@ -25,7 +25,7 @@ export function toGenerateRequest(body: AgentRequestBody): GenerateRequest {
   if (body.kind === "chat") {
     const messages: ChatMessage[] = body.messages.map((m): ChatMessage => {
       const content = flatten(m.content);
-      if (m.role === "tool") return { role: "tool", content, tool_call_id: String(m.tool_call_id ?? "") };
+      if (m.role === "tool") return { role: "tool", content, ...(m.tool_call_id ? { tool_call_id: m.tool_call_id } : {}) };
       return { role: m.role === "developer" ? "system" : m.role, content };
     });
     return { ...base, messages };

@@ -92,6 +92,10 @@ export async function planAttempts(deps: GatewayDeps, input: { modelId: string; 
       { code: "price_above_bid", param: "spotlane.max_price_per_second" },
     );
   }
+  if (reasons.has("no_free_slot")) {
+    // The queue (server/gateway/queue/plan-or-wait.ts) waits on this code for a slot to free.
+    throw new ServiceError("no_provider_available", `Every provider slot for '${input.modelId}' is busy right now. Retry shortly.`, { code: "no_free_slot" });
+  }
   if (reasons.has("ttft_above_limit")) {
     throw new ServiceError("no_provider_available", `No provider for '${input.modelId}' is predicted to meet max_ttft_ms=${input.prefs.max_ttft_ms} right now.`, { code: "ttft_above_limit" });
   }

@@ -4,7 +4,7 @@ import { AGENT_TIME_HEADER } from "../../lib/signing";
 import { holdCoverageMs, meter, offerRates } from "../billing/meter";
 import type { RequestOutcome } from "../billing/request-outcome";
 import { ServiceError } from "../errors";
-import { estimatePromptTokens, holdAmountNanos, MAX_HOLD_MS, planAttempts, tokenBounds, type PlannedAttempt, type TokenBounds } from "./admit";
+import { estimatePromptTokens, holdAmountNanos, MAX_HOLD_MS, tokenBounds, type PlannedAttempt, type TokenBounds } from "./admit";
 import type { GatewayDeps } from "./deps";
 import { dispatchToAgent, type UpstreamResponse } from "../http/dispatch";
 import { holdFunds, type FundsHold } from "./hold-funds";
@@ -17,6 +17,7 @@ import { relayJson, relayStream, type Finish } from "./relay";
 import { chatCompletionRequest, completionRequest } from "./schemas";
 import { promptTexts } from "./prompt-texts";
 import { requestNeeds } from "./request-needs";
+import { planOrWait } from "./queue/plan-or-wait";
 import { DEFAULT_MAX_TOKENS } from "../../lib/wire/openai";
 
 type Endpoint = "chat.completions" | "completions";
@@ -55,7 +56,7 @@ export async function proxyCompletion(deps: GatewayDeps, endpoint: Endpoint, req
   prefs.max_price_nanos_per_second = effectiveBidNanos(prefs.max_price_nanos_per_second, await deps.standingBid(key.organizationId, body.model)) ?? undefined;
 
   const texts = promptTexts(body);
-  const attempts = await planAttempts(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(texts), max_tokens }, prefs, needs: requestNeeds(endpoint, body) });
+  const attempts = await planOrWait(deps, { modelId: body.model, shape: { prompt_tokens: estimatePromptTokens(texts), max_tokens }, prefs, needs: requestNeeds(endpoint, body), signal: abort.signal });
   // Metering bounds the provider's token counts by these; the hold covers the largest quote within them.
   const bounds = tokenBounds(texts, "messages" in body && Array.isArray(body.messages) ? body.messages.length : 1, max_tokens);
   const hold_nanos = holdAmountNanos(attempts, bounds);

@@ -8,7 +8,7 @@ export type ChatMessage =
   | { role: "system" | "user"; content: string }
   /** `tool_calls`: what the assistant called in that turn (its results follow as `tool` messages). */
   | { role: "assistant"; content: string; tool_calls?: ToolCall[] }
-  | { role: "tool"; content: string; tool_call_id: string };
+  | { role: "tool"; content: string; tool_call_id?: string };
 
 /** A function the model may call (OpenAI `tools[].function`); `parameters` is a JSON Schema object. */
 export type ToolDefinition = { name: string; description?: string; parameters: Record<string, unknown>; strict?: boolean };
